@@ -307,6 +307,23 @@ public final class Libc {
         return MemorySegment.ofAddress(address).reinterpret(size);
     }
 
+    /**
+     * Maps {@code length} bytes of {@code fd} and returns them as a segment of {@code arena}: the
+     * mapping is removed when the arena closes, and any later access throws instead of faulting.
+     */
+    public static MemorySegment mmapSegment(Arena arena, long length, int prot, int flags, int fd, long offset) {
+        long address = mmap(0, length, prot, flags, fd, offset);
+        return MemorySegment.ofAddress(address).reinterpret(length, arena, s -> munmapQuietly(address, length));
+    }
+
+    private static void munmapQuietly(long address, long length) {
+        try {
+            MUNMAP.invokeExact(captureSegment(), address, length);
+        } catch (Throwable ignored) {
+            // nothing left to do at cleanup
+        }
+    }
+
     // ---------------------------------------------------------------------------- threads, cpus
 
     /** gettid(2): the calling thread's kernel id. A syscall. */

@@ -1,0 +1,219 @@
+package dev.taskshared;
+
+import dev.taskshared.publisher.ProcTask;
+import dev.taskshared.publisher.Publisher;
+import dev.taskshared.region.Region;
+import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Hands out slots (the seed's task_getshared): lowest free slot first, a page of 32 added when
+ * none is free, freed slots reused. Reclaims the slots of threads that died without releasing:
+ * a reaper checks each registration's Java thread (when known) and its kept-open /proc
+ * descriptor, which fails with ESRCH once the task is gone, even if its tid was reused.
+ *
+ * <p>Thread-safe: registration, release and reaping are serialised on this object; reads of
+ * slots never take the lock.
+ */
+final class Registry implements AutoCloseable {
+
+    /** One live registration. */
+    static final class Registration {
+        final int slotIndex;
+        final int tid;
+        final ProcTask task;
+        final WeakReference<Thread> owner;
+        final ThreadStats handle;
+
+        Registration(int slotIndex, int tid, ProcTask task, Thread owner, ThreadStats handle) {
+            this.slotIndex = slotIndex;
+            this.tid = tid;
+            this.task = task;
+            this.owner = owner == null ? null : new WeakReference<>(owner);
+            this.handle = handle;
+        }
+
+        boolean ownerDead() {
+            if (owner == null) {
+                return false;
+            }
+            Thread t = owner.get();
+            return t == null || !t.isAlive();
+        }
+    }
+
+    private final int pid;
+    private final Region region;
+    private final Publisher publisher;
+    private final long features;
+    private final BitSet used = new BitSet();
+    private final Map<Integer, Registration> byTid = new HashMap<>();
+    private final Map<Integer, Registration> bySlot = new HashMap<>();
+    private final MemorySegment reapBuffer = Arena.ofAuto().allocate(ProcTask.BUFFER_SIZE);
+    private final Thread reaper;
+    private final long reapIntervalNanos;
+    private volatile boolean closed;
+    private long reclaimed;
+
+    Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos) {
+        this.pid = pid;
+        this.region = region;
+        this.publisher = publisher;
+        this.features = features;
+        this.reapIntervalNanos = reapIntervalNanos;
+        this.reaper = Thread.ofPlatform().daemon().name("taskshared-reaper").unstarted(this::reapLoop);
+        reaper.start();
+    }
+
+    Region region() {
+        return region;
+    }
+
+    Publisher publisher() {
+        return publisher;
+    }
+
+    /**
+     * Registers thread {@code tid} of this process, or returns its live registration.
+     *
+     * @param owner the Java thread the tid belongs to, when known (platform threads); a new
+     *     owner for a tid whose old owner died reclaims the old slot first (tid reuse)
+     * @param rseq the owner's rseq area for the current CPU, or null
+     */
+    synchronized ThreadStats register(int tid, Thread owner, MemorySegment rseq) {
+        if (closed) {
+            throw new IllegalStateException("TaskShared is closed");
+        }
+        Registration existing = byTid.get(tid);
+        if (existing != null) {
+            Thread previous = existing.owner == null ? null : existing.owner.get();
+            if (!existing.ownerDead() && (owner == null || previous == owner) && existing.task.alive(reapBuffer)) {
+                return existing.handle;
+            }
+            free(existing); // the tid was reused by a new thread after the old one died
+        }
+        int slotIndex = used.nextClearBit(0);
+        if (slotIndex >= region.pageCount() * SlotLayout.SLOTS_PER_PAGE) {
+            int page = region.pageCount();
+            Publisher.Page memory = publisher.newPage(page, region);
+            region.addPage(memory.memory(), memory.tableEntry());
+        }
+        ProcTask task = ProcTask.open(pid, tid);
+        MemorySegment slot = region.slot(slotIndex);
+        SlotWriter.claim(slot, tid, System.nanoTime());
+        int generation = slot.get(java.lang.foreign.ValueLayout.JAVA_INT, SlotLayout.GENERATION);
+        try {
+            publisher.register(task, slotIndex, slot);
+        } catch (RuntimeException e) {
+            SlotWriter.free(slot);
+            task.close();
+            throw e;
+        }
+        used.set(slotIndex);
+        ThreadStats handle = new ThreadStats(this, slot, slotIndex, tid, generation, owner, rseq, features, publisher.mode());
+        Registration r = new Registration(slotIndex, tid, task, owner, handle);
+        byTid.put(tid, r);
+        bySlot.put(slotIndex, r);
+        return handle;
+    }
+
+    /** Releases the registration behind {@code handle}, if it is still live. */
+    synchronized void release(ThreadStats handle) {
+        Registration r = bySlot.get(handle.slotIndex());
+        if (r != null && r.handle == handle) {
+            free(r);
+        }
+    }
+
+    /** Releases thread {@code tid}'s registration, if any (an exit seen by a publisher). */
+    synchronized boolean releaseTid(int tid) {
+        Registration r = byTid.get(tid);
+        if (r == null) {
+            return false;
+        }
+        free(r);
+        return true;
+    }
+
+    private void free(Registration r) {
+        MemorySegment slot = region.slot(r.slotIndex);
+        publisher.unregister(r.task, r.slotIndex, slot);
+        r.handle.markReleased();
+        SlotWriter.free(slot);
+        r.task.close();
+        used.clear(r.slotIndex);
+        byTid.remove(r.tid, r);
+        bySlot.remove(r.slotIndex, r);
+    }
+
+    synchronized int registeredCount() {
+        return byTid.size();
+    }
+
+    synchronized int slotCapacity() {
+        return region.pageCount() * SlotLayout.SLOTS_PER_PAGE;
+    }
+
+    /** Slots reclaimed from threads that died without releasing, since start. */
+    synchronized long reclaimedCount() {
+        return reclaimed;
+    }
+
+    /** The tids registered now. */
+    synchronized int[] registeredTids() {
+        return byTid.keySet().stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Frees the slots of dead threads now; returns how many. Also runs periodically. */
+    synchronized int reapNow() {
+        List<Registration> dead = new ArrayList<>();
+        for (Registration r : byTid.values()) {
+            if (r.ownerDead() || !r.task.alive(reapBuffer)) {
+                dead.add(r);
+            }
+        }
+        for (Registration r : dead) {
+            free(r);
+        }
+        reclaimed += dead.size();
+        return dead.size();
+    }
+
+    private void reapLoop() {
+        while (!closed) {
+            LockSupport.parkNanos(this, reapIntervalNanos);
+            if (!closed) {
+                reapNow();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Registration r : new ArrayList<>(byTid.values())) {
+                free(r);
+            }
+        }
+        LockSupport.unpark(reaper);
+        try {
+            reaper.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

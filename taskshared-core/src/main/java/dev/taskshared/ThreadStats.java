@@ -1,0 +1,250 @@
+package dev.taskshared;
+
+import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotReader;
+import dev.taskshared.sys.Libc;
+import dev.taskshared.sys.Rseq;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One registered thread's statistics: the handle of the seed's {@code task_getshared}. Every read
+ * is a load from the thread's slot (and, for {@link #cpu()}, from its rseq area): no syscall, no
+ * allocation, a few nanoseconds.
+ *
+ * <p>Thread-safety: any thread may read any handle; a single read is atomic, and
+ * {@link #snapshot} is consistent across fields. {@link #cpu()} and {@link #cpuTimeNowNanos()}
+ * are cheapest on the owning thread. Reading a number the live publisher does not provide throws
+ * {@link UnsupportedFeatureException}; reading after {@link #release()} throws
+ * {@link IllegalStateException}.
+ *
+ * <p>Values are totals since the thread started (with /proc/&lt;tid&gt;/schedstat's meaning) for
+ * sum_exec_runtime, run_delay and pcount, and since registration for off-CPU time, switches and
+ * migrations. In {@link Mode#BPF} they are current as of the thread's last context switch; in
+ * {@link Mode#SAMPLING}, as of the last sample.
+ *
+ * <p>On a virtual thread, {@link TaskShared#current()} returns the handle of the carrier OS
+ * thread it runs on at that moment; the numbers are the carrier's, and a virtual thread that is
+ * unmounted and remounted may continue on another carrier. {@link Interval} detects that.
+ */
+public final class ThreadStats {
+    private final Registry registry;
+    private final MemorySegment slot;
+    private final int slotIndex;
+    private final int tid;
+    private final int generation;
+    private final Thread owner;
+    private final MemorySegment rseq;
+    private final long features;
+    private final Mode mode;
+    private volatile boolean released;
+
+    ThreadStats(Registry registry, MemorySegment slot, int slotIndex, int tid, int generation, Thread owner,
+                MemorySegment rseq, long features, Mode mode) {
+        this.registry = registry;
+        this.slot = slot;
+        this.slotIndex = slotIndex;
+        this.tid = tid;
+        this.generation = generation;
+        this.owner = owner;
+        this.rseq = rseq;
+        this.features = features;
+        this.mode = mode;
+    }
+
+    /** The kernel thread id. */
+    public int tid() {
+        return tid;
+    }
+
+    int slotIndex() {
+        return slotIndex;
+    }
+
+    /** The publisher filling this handle's slot. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** Whether reads of {@code feature} return numbers (otherwise they throw). */
+    public boolean supports(Feature feature) {
+        return (features & feature.mask()) != 0;
+    }
+
+    /** Nanoseconds on CPU, as of the last switch-out or sample. */
+    public long sumExecRuntimeNanos() {
+        return read(Feature.SUM_EXEC_RUNTIME, SlotLayout.SUM_EXEC_RUNTIME_NS);
+    }
+
+    /** CLOCK_MONOTONIC nanoseconds of the current switch-in while running, 0 while off CPU (BPF mode). */
+    public long onCpuSinceNanos() {
+        return read(Feature.ON_CPU_SINCE, SlotLayout.ON_CPU_SINCE_NS);
+    }
+
+    /** Nanoseconds runnable but waiting for a CPU. */
+    public long runDelayNanos() {
+        return read(Feature.RUN_DELAY, SlotLayout.RUN_DELAY_NS);
+    }
+
+    /** Times scheduled in. */
+    public long pcount() {
+        return read(Feature.PCOUNT, SlotLayout.PCOUNT);
+    }
+
+    /** Nanoseconds off CPU since registration, measured at context switch (BPF mode). */
+    public long offCpuNanos() {
+        return read(Feature.OFF_CPU, SlotLayout.OFF_CPU_NS);
+    }
+
+    /** Voluntary switches since registration. */
+    public long nvcsw() {
+        return read(Feature.NVCSW, SlotLayout.NVCSW);
+    }
+
+    /** Involuntary switches since registration. */
+    public long nivcsw() {
+        return read(Feature.NIVCSW, SlotLayout.NIVCSW);
+    }
+
+    /** CPU changes since registration (BPF mode). */
+    public long migrations() {
+        return read(Feature.MIGRATIONS, SlotLayout.MIGRATIONS);
+    }
+
+    /**
+     * The CPU the thread runs on. On the owning platform thread: one load from its rseq area,
+     * which the kernel keeps current; on a virtual thread: sched_getcpu(3) of its carrier; from
+     * another thread: the CPU the publisher last saw it on.
+     */
+    public int cpu() {
+        Thread current = Thread.currentThread();
+        if (current == owner && rseq != null) {
+            int cpu = rseq.get(java.lang.foreign.ValueLayout.JAVA_INT, Rseq.CPU_ID_OFFSET);
+            checkLive();
+            return cpu;
+        }
+        if (current.isVirtual()) {
+            return Libc.schedGetcpu();
+        }
+        require(Feature.CPU);
+        int cpu = SlotReader.getInt(slot, SlotLayout.CPU);
+        checkLive();
+        return cpu;
+    }
+
+    /**
+     * Exact CPU time of this thread now, in nanoseconds. In BPF mode a few loads (sum_exec_runtime
+     * + time since switch-in); in sampling mode a clock_gettime(CLOCK_THREAD_CPUTIME_ID) syscall.
+     */
+    public long cpuTimeNowNanos() {
+        if (supports(Feature.ON_CPU_SINCE)) {
+            while (true) {
+                int seq = SlotReader.seq(slot);
+                long sum = SlotReader.getLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS);
+                long since = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
+                long now = System.nanoTime();
+                if (SlotReader.validate(slot, seq)) {
+                    checkLive();
+                    return since == 0 ? sum : sum + (now - since);
+                }
+                Thread.onSpinWait();
+            }
+        }
+        checkLive();
+        return Thread.currentThread() == owner ? Libc.threadCpuTimeNanos() : Libc.clockGettimeNanos(threadCpuClock(tid));
+    }
+
+    /** The CPU-time clock of thread {@code tid}: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
+    private static int threadCpuClock(int tid) {
+        return (~tid << 3) | 6;
+    }
+
+    /**
+     * Copies a consistent view of every field into {@code into} (no allocation). Fields the
+     * publisher does not provide are 0.
+     */
+    public StatsSnapshot snapshot(StatsSnapshot into) {
+        int spins = 0;
+        while (true) {
+            int seq = SlotReader.seq(slot);
+            into.tid = SlotReader.getInt(slot, SlotLayout.TID);
+            into.generation = SlotReader.getInt(slot, SlotLayout.GENERATION);
+            into.sumExecRuntimeNanos = SlotReader.getLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS);
+            into.onCpuSinceNanos = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
+            into.runDelayNanos = SlotReader.getLong(slot, SlotLayout.RUN_DELAY_NS);
+            into.pcount = SlotReader.getLong(slot, SlotLayout.PCOUNT);
+            into.offCpuNanos = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
+            into.nvcsw = SlotReader.getLong(slot, SlotLayout.NVCSW);
+            into.nivcsw = SlotReader.getLong(slot, SlotLayout.NIVCSW);
+            into.migrations = SlotReader.getLong(slot, SlotLayout.MIGRATIONS);
+            into.cpu = SlotReader.getInt(slot, SlotLayout.CPU);
+            into.registeredAtNanos = SlotReader.getLong(slot, SlotLayout.REGISTERED_AT_NS);
+            if (SlotReader.validate(slot, seq)) {
+                break;
+            }
+            if (++spins > 1000) {
+                Thread.yield(); // the writer was preempted mid-write
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        if (into.generation != generation || released) {
+            throw released();
+        }
+        return into;
+    }
+
+    /** Starts a new measurement of one operation on this thread. Allocates the Interval only. */
+    public Interval newInterval() {
+        return new Interval(this);
+    }
+
+    /**
+     * Gives the slot back; the handle must not be used afterwards. Optional: the slot of a thread
+     * that dies without releasing is reclaimed automatically.
+     */
+    public void release() {
+        registry.release(this);
+    }
+
+    /** Whether the slot was released, explicitly or because the thread died. */
+    public boolean isReleased() {
+        return released;
+    }
+
+    void markReleased() {
+        released = true;
+    }
+
+    Thread owner() {
+        return owner;
+    }
+
+    private long read(Feature f, long offset) {
+        require(f);
+        long v = SlotReader.getLong(slot, offset);
+        checkLive();
+        return v;
+    }
+
+    private void require(Feature f) {
+        if ((features & f.mask()) == 0) {
+            throw new UnsupportedFeatureException(f, mode + " mode");
+        }
+    }
+
+    /** The value just read belongs to this registration only if the slot was not handed on. */
+    private void checkLive() {
+        if (SlotReader.getInt(slot, SlotLayout.GENERATION) != generation) {
+            throw released();
+        }
+    }
+
+    private IllegalStateException released() {
+        return new IllegalStateException("thread " + tid + "'s registration was released");
+    }
+
+    @Override
+    public String toString() {
+        return "ThreadStats[tid=" + tid + ", slot=" + slotIndex + ", mode=" + mode + (released ? ", released" : "") + "]";
+    }
+}

@@ -1,0 +1,44 @@
+package dev.taskshared.publisher;
+
+import dev.taskshared.Mode;
+import dev.taskshared.region.Region;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What fills the slots: the BPF program in the kernel, or a sampling thread. The registry owns
+ * slot allocation and calls these methods under its lock; the publisher writes slot fields
+ * under the slot's seqlock.
+ */
+public interface Publisher extends AutoCloseable {
+
+    /** Memory for a new page of slots and its page-table entry ({@link dev.taskshared.region.RegionHeader}). */
+    record Page(MemorySegment memory, long tableEntry) {
+    }
+
+    Mode mode();
+
+    /** Word 0 of the features this publisher fills. */
+    long features();
+
+    /** Sampling period in nanoseconds, 0 for a publisher that writes at every switch. */
+    long sampleIntervalNanos();
+
+    /** Memory for page {@code index}, zeroed, {@link dev.taskshared.region.SlotLayout#PAGE_SIZE} bytes. */
+    Page newPage(int index, Region region);
+
+    /**
+     * Starts publishing thread {@code task} into {@code slot}, already claimed for it. Totals are
+     * seeded from the kernel's own values so that they mean what /proc/&lt;tid&gt;/schedstat means.
+     */
+    void register(ProcTask task, int slotIndex, MemorySegment slot);
+
+    /** Stops publishing into {@code slot}; called before the slot is freed. */
+    void unregister(ProcTask task, int slotIndex, MemorySegment slot);
+
+    /** Why this publisher was chosen, for {@code doctor} and the API. */
+    String description();
+
+    /** Stops publishing and releases every kernel object and thread. Idempotent. */
+    @Override
+    void close();
+}

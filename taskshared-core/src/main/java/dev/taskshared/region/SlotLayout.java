@@ -1,0 +1,101 @@
+package dev.taskshared.region;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+/**
+ * The 128-byte per-thread slot, declared once. Other processes and the BPF publisher read and
+ * write it at these offsets, so they are ABI: fields are only ever appended (growing
+ * {@link #STRUCT_SIZE}), never moved.
+ *
+ * <pre>
+ *   0 +-----------+-----------+       writers
+ *     | seq  u32  | tid  u32  |       seq: publisher (odd = write in progress); tid: registry
+ *   8 | sum_exec_runtime_ns   |       publisher
+ *  16 | on_cpu_since_ns       |       publisher (0 while off CPU)
+ *  24 | run_delay_ns          |       publisher
+ *  32 | pcount                |       publisher
+ *  40 | off_cpu_ns            |       publisher
+ *  48 | nvcsw                 |       publisher
+ *  56 | nivcsw                |       publisher
+ *  64 | migrations            |       publisher
+ *  72 | cpu  u32  | gen  u32  |       cpu: publisher; gen: registry, bumped at every registration
+ *  80 | switched_out_at_ns    |       publisher-private: when it last left a CPU
+ *  88 | runnable_since_ns     |       publisher-private: wakeup or preemption time, 0 if not waiting
+ *  96 | registered_at_ns      |       registry (CLOCK_MONOTONIC)
+ * 104 | reserved (24 bytes)   |
+ * 128 +-----------------------+
+ * </pre>
+ */
+public final class SlotLayout {
+    public static final int SLOT_SIZE = 128;
+    public static final int PAGE_SIZE = 4096;
+    public static final int SLOTS_PER_PAGE = PAGE_SIZE / SLOT_SIZE;
+
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            JAVA_INT.withName("seq"),
+            JAVA_INT.withName("tid"),
+            JAVA_LONG.withName("sum_exec_runtime_ns"),
+            JAVA_LONG.withName("on_cpu_since_ns"),
+            JAVA_LONG.withName("run_delay_ns"),
+            JAVA_LONG.withName("pcount"),
+            JAVA_LONG.withName("off_cpu_ns"),
+            JAVA_LONG.withName("nvcsw"),
+            JAVA_LONG.withName("nivcsw"),
+            JAVA_LONG.withName("migrations"),
+            JAVA_INT.withName("cpu"),
+            JAVA_INT.withName("generation"),
+            JAVA_LONG.withName("switched_out_at_ns"),
+            JAVA_LONG.withName("runnable_since_ns"),
+            JAVA_LONG.withName("registered_at_ns"),
+            MemoryLayout.paddingLayout(24)).withName("taskshared_slot");
+
+    public static final long SEQ = offset("seq");
+    public static final long TID = offset("tid");
+    public static final long SUM_EXEC_RUNTIME_NS = offset("sum_exec_runtime_ns");
+    public static final long ON_CPU_SINCE_NS = offset("on_cpu_since_ns");
+    public static final long RUN_DELAY_NS = offset("run_delay_ns");
+    public static final long PCOUNT = offset("pcount");
+    public static final long OFF_CPU_NS = offset("off_cpu_ns");
+    public static final long NVCSW = offset("nvcsw");
+    public static final long NIVCSW = offset("nivcsw");
+    public static final long MIGRATIONS = offset("migrations");
+    public static final long CPU = offset("cpu");
+    public static final long GENERATION = offset("generation");
+    public static final long SWITCHED_OUT_AT_NS = offset("switched_out_at_ns");
+    public static final long RUNNABLE_SINCE_NS = offset("runnable_since_ns");
+    public static final long REGISTERED_AT_NS = offset("registered_at_ns");
+
+    /** Bytes of the slot this version defines (the rest is reserved). */
+    public static final int STRUCT_SIZE = (int) (REGISTERED_AT_NS + 8);
+
+    private SlotLayout() {
+    }
+
+    /** Offset of the field that carries {@code f}. */
+    public static long offsetOf(dev.taskshared.Feature f) {
+        return switch (f) {
+            case SUM_EXEC_RUNTIME -> SUM_EXEC_RUNTIME_NS;
+            case ON_CPU_SINCE -> ON_CPU_SINCE_NS;
+            case RUN_DELAY -> RUN_DELAY_NS;
+            case PCOUNT -> PCOUNT;
+            case OFF_CPU -> OFF_CPU_NS;
+            case CPU -> CPU;
+            case NVCSW -> NVCSW;
+            case NIVCSW -> NIVCSW;
+            case MIGRATIONS -> MIGRATIONS;
+        };
+    }
+
+    /** First byte after the field that carries {@code f}: a writer whose struct is shorter does not have it. */
+    public static long endOf(dev.taskshared.Feature f) {
+        return offsetOf(f) + (f == dev.taskshared.Feature.CPU ? 4 : 8);
+    }
+
+    private static long offset(String field) {
+        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
+    }
+}
