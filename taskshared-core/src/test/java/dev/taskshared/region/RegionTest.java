@@ -1,0 +1,128 @@
+package dev.taskshared.region;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.taskshared.Feature;
+import dev.taskshared.Mode;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegionTest {
+    private static final long SAMPLING_FEATURES = Feature.maskOf(Feature.SUM_EXEC_RUNTIME, Feature.RUN_DELAY, Feature.PCOUNT);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void headerRoundTripsThroughAnotherMapping() throws IOException {
+        Path path = dir.resolve("r");
+        try (Region region = Region.create(path, Mode.SAMPLING.code(), 4242, 77, 10_000_000, new long[] {SAMPLING_FEATURES})) {
+            region.addPage(region.filePage(0), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(0));
+            MemorySegment slot = region.slot(5);
+            SlotWriter.claim(slot, 1234, 99);
+            try (RegionReader reader = RegionReader.open(path, null)) {
+                HeaderInfo h = reader.header();
+                assertThat(h.abiMajor()).isEqualTo(RegionHeader.ABI_MAJOR);
+                assertThat(h.ownerPid()).isEqualTo(4242);
+                assertThat(h.createdAtNanos()).isEqualTo(77);
+                assertThat(h.sampleIntervalNanos()).isEqualTo(10_000_000);
+                assertThat(h.mode()).isEqualTo(Mode.SAMPLING);
+                assertThat(h.structSize()).isEqualTo(SlotLayout.STRUCT_SIZE);
+                assertThat(h.features()).containsExactly(SAMPLING_FEATURES);
+                assertThat(reader.usableFeatures()).isEqualTo(SAMPLING_FEATURES);
+                assertThat(reader.pageCount()).isEqualTo(1);
+                assertThat(SlotReader.getInt(reader.slot(5), SlotLayout.TID)).isEqualTo(1234);
+                assertThat(SlotReader.getLong(reader.slot(5), SlotLayout.REGISTERED_AT_NS)).isEqualTo(99);
+
+                region.addPage(region.filePage(1), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(1));
+                assertThat(reader.refresh()).isEqualTo(2);
+                assertThat(reader.slotCount()).isEqualTo(64);
+            }
+        }
+        assertThat(path).doesNotExist();
+    }
+
+    @Test
+    void regionFileIsPrivateToTheUser() throws IOException {
+        Path path = dir.resolve("r");
+        try (Region ignored = Region.create(path, Mode.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES})) {
+            assertThat(Files.getPosixFilePermissions(path)).extracting(Object::toString)
+                    .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
+        }
+    }
+
+    @Test
+    void slotsAre128ByteAlignedAndPagesAre4KibAligned() throws IOException {
+        try (Region region = Region.create(dir.resolve("r"), Mode.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES})) {
+            region.addPage(region.filePage(0), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(0));
+            for (int i = 0; i < SlotLayout.SLOTS_PER_PAGE; i++) {
+                assertThat(region.slot(i).address() % 128).isZero();
+                assertThat(region.slot(i).byteSize()).isEqualTo(128);
+            }
+            assertThat(region.filePage(0).address() % 4096).isZero();
+            assertThatThrownBy(() -> region.slot(32)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+
+    @Test
+    void aForeignFileIsRejectedWithItsMagic() throws IOException {
+        Path foreign = dir.resolve("foreign");
+        Files.write(foreign, new byte[8192]);
+        assertThatThrownBy(() -> RegionReader.open(foreign, null))
+                .isInstanceOf(RegionFormatException.class)
+                .hasMessageContaining("not a taskshared region (magic 0x0000000000000000");
+    }
+
+    @Test
+    void aTruncatedFileIsRejected() throws IOException {
+        Path tiny = dir.resolve("tiny");
+        Files.write(tiny, new byte[100]);
+        assertThatThrownBy(() -> RegionReader.open(tiny, null))
+                .isInstanceOf(RegionFormatException.class)
+                .hasMessageContaining("too small");
+    }
+
+    @Test
+    void corruptedFieldsAreNamed() throws IOException {
+        assertCorruption(h -> h.set(JAVA_INT, RegionHeader.OFF_SLOT_SIZE, 64), "slot_size 64");
+        assertCorruption(h -> h.set(JAVA_INT, RegionHeader.OFF_STRUCT_SIZE, 4000), "struct_size 4000");
+        assertCorruption(h -> h.set(JAVA_INT, RegionHeader.OFF_PAGE_COUNT, 100_000), "page_count 100000");
+        assertCorruption(h -> h.set(JAVA_INT, RegionHeader.OFF_FEATURE_WORDS, 0), "feature_words 0");
+        assertCorruption(h -> h.set(JAVA_LONG, RegionHeader.OFF_FEATURES, SAMPLING_FEATURES | RegionHeader.MORE_WORDS),
+                "continuation bit");
+        assertCorruption(h -> h.set(java.lang.foreign.ValueLayout.JAVA_SHORT, RegionHeader.OFF_ABI_MAJOR, (short) 9),
+                "ABI version 9.0");
+        assertCorruption(h -> {
+            h.set(JAVA_INT, RegionHeader.OFF_PAGE_COUNT, 1);
+            h.set(JAVA_LONG, RegionHeader.OFF_PAGE_TABLE, RegionHeader.PAGE_IN_FILE | (1L << 40));
+        }, "page 0 at file offset");
+        assertCorruption(h -> {
+            h.set(JAVA_INT, RegionHeader.OFF_PAGE_COUNT, 1);
+            h.set(JAVA_LONG, RegionHeader.OFF_PAGE_TABLE, 7L << 56);
+        }, "unknown kind 0x7");
+    }
+
+    private void assertCorruption(java.util.function.Consumer<MemorySegment> corrupt, String message) throws IOException {
+        Path path = dir.resolve("corrupt");
+        Files.deleteIfExists(path);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment h = arena.allocate(RegionHeader.HEADER_SIZE + SlotLayout.PAGE_SIZE);
+            RegionHeader.write(h, Mode.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES});
+            corrupt.accept(h);
+            Files.write(path, h.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardOpenOption.CREATE_NEW);
+        }
+        assertThatThrownBy(() -> RegionReader.open(path, null))
+                .isInstanceOf(RegionFormatException.class)
+                .hasMessageContaining(path.toString())
+                .hasMessageContaining(message);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.taskshared.region;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** A writer updates every field of a slot to the same value while readers snapshot it. */
+class TornReadTest {
+
+    @Test
+    void readersNeverSeeAHalfWrittenSlot() throws Exception {
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment slot = arena.allocate(SlotLayout.SLOT_SIZE, SlotLayout.SLOT_SIZE);
+            long[] fields = {SlotLayout.SUM_EXEC_RUNTIME_NS, SlotLayout.ON_CPU_SINCE_NS, SlotLayout.RUN_DELAY_NS,
+                    SlotLayout.PCOUNT, SlotLayout.OFF_CPU_NS, SlotLayout.NVCSW, SlotLayout.NIVCSW, SlotLayout.MIGRATIONS};
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong torn = new AtomicLong();
+            AtomicLong consistent = new AtomicLong();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                for (long v = 1; !stop.get(); v++) {
+                    int seq = SlotWriter.begin(slot);
+                    for (long off : fields) {
+                        SlotWriter.putLong(slot, off, v);
+                    }
+                    SlotWriter.end(slot, seq);
+                }
+            });
+            Thread[] readers = new Thread[2];
+            for (int r = 0; r < readers.length; r++) {
+                readers[r] = Thread.ofPlatform().start(() -> {
+                    long[] seen = new long[fields.length];
+                    while (!stop.get()) {
+                        int seq;
+                        do {
+                            seq = SlotReader.seq(slot);
+                            for (int i = 0; i < fields.length; i++) {
+                                seen[i] = SlotReader.getLong(slot, fields[i]);
+                            }
+                        } while (!SlotReader.validate(slot, seq));
+                        for (long v : seen) {
+                            if (v != seen[0]) {
+                                torn.incrementAndGet();
+                                break;
+                            }
+                        }
+                        consistent.incrementAndGet();
+                    }
+                });
+            }
+            Thread.sleep(1500);
+            stop.set(true);
+            writer.join();
+            for (Thread r : readers) {
+                r.join();
+            }
+            assertThat(consistent.get()).as("snapshots taken").isGreaterThan(10_000);
+            assertThat(torn.get()).as("inconsistent snapshots").isZero();
+        }
+    }
+}
