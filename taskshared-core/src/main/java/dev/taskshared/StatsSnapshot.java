@@ -1,5 +1,9 @@
 package dev.taskshared;
 
+import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotReader;
+import java.lang.foreign.MemorySegment;
+
 /**
  * A consistent copy of one thread's slot, owned by the caller and filled in place so that taking
  * a snapshot allocates nothing. Not thread-safe: one snapshot object per reading thread. Fields
@@ -72,6 +76,40 @@ public final class StatsSnapshot {
     /** CLOCK_MONOTONIC nanoseconds at registration. */
     public long registeredAtNanos() {
         return registeredAtNanos;
+    }
+
+    /**
+     * Fills this from a slot under its seqlock: spins while a write is in progress (writes take
+     * nanoseconds), yielding after many tries in case the writer was preempted mid-write. For
+     * monitors reading a region directly; threads use {@link ThreadStats#snapshot}.
+     *
+     * @return this
+     */
+    public StatsSnapshot readSlot(MemorySegment slot) {
+        int spins = 0;
+        while (true) {
+            int seq = SlotReader.seq(slot);
+            tid = SlotReader.getInt(slot, SlotLayout.TID);
+            generation = SlotReader.getInt(slot, SlotLayout.GENERATION);
+            sumExecRuntimeNanos = SlotReader.getLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS);
+            onCpuSinceNanos = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
+            runDelayNanos = SlotReader.getLong(slot, SlotLayout.RUN_DELAY_NS);
+            pcount = SlotReader.getLong(slot, SlotLayout.PCOUNT);
+            offCpuNanos = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
+            nvcsw = SlotReader.getLong(slot, SlotLayout.NVCSW);
+            nivcsw = SlotReader.getLong(slot, SlotLayout.NIVCSW);
+            migrations = SlotReader.getLong(slot, SlotLayout.MIGRATIONS);
+            cpu = SlotReader.getInt(slot, SlotLayout.CPU);
+            registeredAtNanos = SlotReader.getLong(slot, SlotLayout.REGISTERED_AT_NS);
+            if (SlotReader.validate(slot, seq)) {
+                return this;
+            }
+            if (++spins > 1000) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
     }
 
     /** Copies every field of {@code other} into this. */

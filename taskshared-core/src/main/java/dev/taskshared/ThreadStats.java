@@ -163,30 +163,7 @@ public final class ThreadStats {
      * publisher does not provide are 0.
      */
     public StatsSnapshot snapshot(StatsSnapshot into) {
-        int spins = 0;
-        while (true) {
-            int seq = SlotReader.seq(slot);
-            into.tid = SlotReader.getInt(slot, SlotLayout.TID);
-            into.generation = SlotReader.getInt(slot, SlotLayout.GENERATION);
-            into.sumExecRuntimeNanos = SlotReader.getLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS);
-            into.onCpuSinceNanos = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
-            into.runDelayNanos = SlotReader.getLong(slot, SlotLayout.RUN_DELAY_NS);
-            into.pcount = SlotReader.getLong(slot, SlotLayout.PCOUNT);
-            into.offCpuNanos = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
-            into.nvcsw = SlotReader.getLong(slot, SlotLayout.NVCSW);
-            into.nivcsw = SlotReader.getLong(slot, SlotLayout.NIVCSW);
-            into.migrations = SlotReader.getLong(slot, SlotLayout.MIGRATIONS);
-            into.cpu = SlotReader.getInt(slot, SlotLayout.CPU);
-            into.registeredAtNanos = SlotReader.getLong(slot, SlotLayout.REGISTERED_AT_NS);
-            if (SlotReader.validate(slot, seq)) {
-                break;
-            }
-            if (++spins > 1000) {
-                Thread.yield(); // the writer was preempted mid-write
-            } else {
-                Thread.onSpinWait();
-            }
-        }
+        into.readSlot(slot);
         if (into.generation != generation || released) {
             throw released();
         }

@@ -1,0 +1,202 @@
+package dev.taskshared.monitor;
+
+import dev.taskshared.Feature;
+import dev.taskshared.Mode;
+import dev.taskshared.StatsSnapshot;
+import dev.taskshared.TaskShared;
+import dev.taskshared.ThreadStats;
+import dev.taskshared.region.HeaderInfo;
+import dev.taskshared.region.RegionReader;
+import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotReader;
+import dev.taskshared.sys.ErrnoException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongFunction;
+
+/**
+ * Per-thread numbers of any process, for {@code taskshared top}. A process that uses the library
+ * is read from its own region (no syscall per thread); any other has its threads registered in
+ * a publisher of the monitor's own, picking up threads that appear and dropping those that exit.
+ *
+ * <p>Not thread-safe: one monitor per monitoring thread.
+ */
+public final class ProcessMonitor implements AutoCloseable {
+    private final int pid;
+    private final RegionReader reader;
+    private final TaskShared own;
+    private final Map<Integer, Long> lastSum = new HashMap<>();
+    private final Map<Integer, String> names = new HashMap<>();
+    private final StatsSnapshot snapshot = new StatsSnapshot();
+    private long lastSampleNanos;
+
+    private ProcessMonitor(int pid, RegionReader reader, TaskShared own) {
+        this.pid = pid;
+        this.reader = reader;
+        this.own = own;
+    }
+
+    /**
+     * Watches process {@code pid}: through its region when it has one, else by registering its
+     * threads in a publisher of our own ({@code requested} mode, or the best available if null).
+     *
+     * @param bpfPages opens a BPF-map page by map id, for regions of BPF-mode processes (may be null)
+     * @throws IllegalArgumentException if there is no such process
+     */
+    public static ProcessMonitor open(int pid, Mode requested, LongFunction<MemorySegment> bpfPages) throws IOException {
+        if (!Files.isDirectory(Path.of("/proc/" + pid + "/task"))) {
+            throw new IllegalArgumentException("no process " + pid);
+        }
+        Path region = TaskShared.regionPathOf(pid);
+        if (Files.exists(region) && requested == null) {
+            return new ProcessMonitor(pid, RegionReader.open(region, bpfPages), null);
+        }
+        TaskShared own = TaskShared.builder().watchProcess(pid).mode(requested).build();
+        ProcessMonitor m = new ProcessMonitor(pid, null, own);
+        m.refreshThreads();
+        return m;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** The mode of the publisher whose numbers this monitor reads. */
+    public Mode mode() {
+        return reader != null ? reader.header().mode() : own.mode();
+    }
+
+    /** Where the numbers come from, in words. */
+    public String source() {
+        if (reader != null) {
+            HeaderInfo h = reader.header();
+            return "the process's own region " + reader.path() + " (" + h.mode() + ")";
+        }
+        return "threads registered by this monitor: " + own.modeDescription();
+    }
+
+    /** Whether the numbers include {@code f}. */
+    public boolean supports(Feature f) {
+        return reader != null ? (reader.usableFeatures() & f.mask()) != 0 : own.supports(f);
+    }
+
+    /** Registers threads that appeared and drops those that exited (own-publisher mode). */
+    private void refreshThreads() throws IOException {
+        if (own == null) {
+            return;
+        }
+        Set<Integer> live = listThreads();
+        for (int tid : own.registeredTids()) {
+            if (!live.contains(tid)) {
+                own.release(tid);
+            }
+        }
+        for (int tid : live) {
+            try {
+                own.register(tid);
+            } catch (ErrnoException e) {
+                // exited between the listing and the registration
+            }
+        }
+    }
+
+    private Set<Integer> listThreads() throws IOException {
+        Set<Integer> tids = new HashSet<>();
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+            for (Path p : d) {
+                tids.add(Integer.parseInt(p.getFileName().toString()));
+            }
+        } catch (NoSuchFileException e) {
+            throw new IllegalStateException("process " + pid + " exited");
+        }
+        return tids;
+    }
+
+    /** The numbers of every watched thread now, sorted by tid. */
+    public List<ThreadSample> sample() throws IOException {
+        refreshThreads();
+        long now = System.nanoTime();
+        double elapsed = lastSampleNanos == 0 ? 0 : now - lastSampleNanos;
+        List<ThreadSample> out = new ArrayList<>();
+        Map<Integer, Long> sums = new HashMap<>();
+        if (reader != null) {
+            reader.refresh();
+            for (int i = 0; i < reader.slotCount(); i++) {
+                MemorySegment slot = reader.slot(i);
+                if (slot == null || SlotReader.getInt(slot, SlotLayout.TID) == 0) {
+                    continue;
+                }
+                snapshot.readSlot(slot);
+                if (snapshot.tid() != 0) {
+                    out.add(toSample(snapshot, elapsed, sums));
+                }
+            }
+        } else {
+            for (int tid : own.registeredTids()) {
+                ThreadStats h;
+                try {
+                    h = own.register(tid);
+                    h.snapshot(snapshot);
+                } catch (IllegalStateException | ErrnoException e) {
+                    continue; // released or exited meanwhile
+                }
+                out.add(toSample(snapshot, elapsed, sums));
+            }
+        }
+        lastSum.clear();
+        lastSum.putAll(sums);
+        lastSampleNanos = now;
+        out.sort((a, b) -> Integer.compare(a.tid(), b.tid()));
+        return out;
+    }
+
+    private ThreadSample toSample(StatsSnapshot s, double elapsedNanos, Map<Integer, Long> sums) {
+        int tid = s.tid();
+        long sum = s.sumExecRuntimeNanos();
+        if (supports(Feature.ON_CPU_SINCE) && s.onCpuSinceNanos() != 0) {
+            sum += Math.max(0, System.nanoTime() - s.onCpuSinceNanos()); // running now: count up to this moment
+        }
+        sums.put(tid, sum);
+        Long before = lastSum.get(tid);
+        double pct = before == null || elapsedNanos <= 0 ? -1 : 100.0 * (sum - before) / elapsedNanos;
+        return new ThreadSample(tid, name(tid), supports(Feature.CPU) ? s.cpu() : -1,
+                supports(Feature.SUM_EXEC_RUNTIME) ? sum : -1,
+                supports(Feature.RUN_DELAY) ? s.runDelayNanos() : -1,
+                supports(Feature.PCOUNT) ? s.pcount() : -1,
+                supports(Feature.OFF_CPU) ? s.offCpuNanos() : -1,
+                supports(Feature.NVCSW) ? s.nvcsw() : -1,
+                supports(Feature.NIVCSW) ? s.nivcsw() : -1,
+                supports(Feature.MIGRATIONS) ? s.migrations() : -1,
+                pct);
+    }
+
+    private String name(int tid) {
+        return names.computeIfAbsent(tid, t -> {
+            try {
+                return Files.readString(Path.of("/proc/" + pid + "/task/" + t + "/comm")).strip();
+            } catch (IOException e) {
+                return "?";
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        if (reader != null) {
+            reader.close();
+        }
+        if (own != null) {
+            own.close();
+        }
+    }
+}
