@@ -1,0 +1,87 @@
+package dev.taskshared.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs every benchmark in one JMH run, so that ratios between rows hold on a noisy machine, and
+ * names the rows as the README and {@code taskshared bench} do.
+ */
+public final class BenchRunner {
+
+    /**
+     * One row.
+     *
+     * @param nsPerOp mean nanoseconds per operation
+     * @param error the 99.9% confidence half-width JMH reports (NaN with one iteration)
+     * @param p99Nanos the 99th percentile, for sampled rows (registration); NaN otherwise
+     * @param allocBytesPerOp bytes allocated per operation (JMH's GC profiler), NaN when not measured
+     */
+    public record Row(String name, double nsPerOp, double error, double p99Nanos, double allocBytesPerOp) {
+    }
+
+    private BenchRunner() {
+    }
+
+    /**
+     * Runs the benchmarks. Quick: 2 warm-up and 3 measured iterations of 1 s each (a few
+     * minutes in all); otherwise 5 and 5 of 2 s.
+     *
+     * @param includeRegex which benchmarks (JMH regex over class.method); null for all
+     */
+    public static List<Row> run(boolean quick, String includeRegex, boolean verbose) throws RunnerException {
+        ChainedOptionsBuilder opts = new OptionsBuilder()
+                .include(includeRegex == null ? "dev\\.taskshared\\.bench\\..*Benchmark\\..*" : includeRegex)
+                .forks(1)
+                .warmupIterations(quick ? 2 : 5)
+                .warmupTime(TimeValue.seconds(quick ? 1 : 2))
+                .measurementIterations(quick ? 3 : 5)
+                .measurementTime(TimeValue.seconds(quick ? 1 : 2))
+                .timeUnit(TimeUnit.NANOSECONDS)
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xss512k")
+                .addProfiler(GCProfiler.class)
+                .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
+        Collection<RunResult> results = new Runner(opts.build()).run();
+        List<Row> rows = new ArrayList<>();
+        for (RunResult r : results) {
+            rows.add(toRow(r));
+        }
+        return rows;
+    }
+
+    private static Row toRow(RunResult r) {
+        var params = r.getParams();
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        String cls = params.getBenchmark().substring(0, params.getBenchmark().lastIndexOf('.'));
+        String name = switch (cls.substring(cls.lastIndexOf('.') + 1)) {
+            case "PingPongBenchmark" -> "pingpong_" + params.getParam("publisher");
+            case "ScalingBenchmark" -> (method.equals("read") ? "read_own_stats_with_" : "registration_with_")
+                    + params.getParam("registered") + "_threads";
+            default -> method;
+        };
+        Result<?> primary = r.getPrimaryResult();
+        double p99 = Double.NaN;
+        if (primary.getStatistics().getN() > 0 && params.getMode() == org.openjdk.jmh.annotations.Mode.SampleTime) {
+            p99 = primary.getStatistics().getPercentile(99);
+        }
+        double alloc = Double.NaN;
+        Map<String, Result> secondary = r.getSecondaryResults();
+        Result<?> norm = secondary.get("gc.alloc.rate.norm");
+        if (norm != null) {
+            alloc = norm.getScore();
+        }
+        return new Row(name, primary.getScore(), primary.getScoreError(), p99, alloc);
+    }
+}
