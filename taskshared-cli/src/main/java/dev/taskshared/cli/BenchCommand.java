@@ -1,0 +1,84 @@
+package dev.taskshared.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskshared.bench.BenchRunner;
+import dev.taskshared.bench.BenchRunner.Row;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code taskshared bench}: the read-path benchmarks, side by side, in one JMH run. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"JMH benchmarks of the read path next to the JDK's and /proc's ways, in one run so that ratios hold.",
+                "--quick takes a few minutes; the full run about twice as long."})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "Fewer, shorter iterations (under five minutes).")
+    boolean quick;
+
+    @Option(names = "--json", description = "Print {\"results\":[{\"name\",\"ns_per_op\",\"error\",...}]}.")
+    boolean json;
+
+    @Option(names = "--include", paramLabel = "REGEX", description = "Only benchmarks matching this JMH regex (class.method).")
+    String include;
+
+    @Option(names = "--verbose", description = "Show JMH's own progress output.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!json) {
+            out.println("running JMH" + (quick ? " (--quick)" : "") + "; this takes a few minutes...");
+            out.flush();
+        }
+        List<Row> rows = BenchRunner.run(quick, include, verbose);
+        if (json) {
+            List<Map<String, Object>> results = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("name", r.name());
+                m.put("ns_per_op", finite(r.nsPerOp()));
+                m.put("error", finite(r.error()));
+                if (!Double.isNaN(r.p99Nanos())) {
+                    m.put("p99_ns", finite(r.p99Nanos()));
+                }
+                if (!Double.isNaN(r.allocBytesPerOp())) {
+                    m.put("alloc_bytes_per_op", finite(r.allocBytesPerOp()));
+                }
+                results.add(m);
+            }
+            out.println(new ObjectMapper().writeValueAsString(Map.of("results", results)));
+        } else {
+            printTable(out, rows);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static Double finite(double v) {
+        return Double.isFinite(v) ? Math.round(v * 1000) / 1000.0 : null;
+    }
+
+    static void printTable(PrintWriter out, List<Row> rows) {
+        double mx = rows.stream().filter(r -> r.name().equals("mxbean_cpu_time")).mapToDouble(Row::nsPerOp).findFirst().orElse(Double.NaN);
+        out.printf("%-36s %12s %10s %10s %12s %12s%n", "benchmark", "ns/op", "± error", "p99 ns", "alloc B/op", "vs mxbean");
+        for (Row r : rows) {
+            out.printf("%-36s %12.2f %10s %10s %12s %12s%n", r.name(), r.nsPerOp(),
+                    Double.isFinite(r.error()) ? String.format("%.2f", r.error()) : "-",
+                    Double.isNaN(r.p99Nanos()) ? "-" : String.format("%.0f", r.p99Nanos()),
+                    Double.isNaN(r.allocBytesPerOp()) ? "-" : String.format("%.3f", r.allocBytesPerOp()),
+                    Double.isNaN(mx) || r.nsPerOp() <= 0 ? "-" : String.format("%.1fx", mx / r.nsPerOp()));
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.taskshared;
+
+import dev.taskshared.sys.Libc;
+import dev.taskshared.sys.Rseq;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What this machine offers the library, probed for real: each check does what the library would
+ * do (read the rseq area, create a BPF map and load a program, resolve the taskstats family) and
+ * says why not when it fails. For {@code taskshared doctor}.
+ */
+public final class Diagnostics {
+
+    /** One probed facility. */
+    public record Check(boolean available, String reason) {
+        static Check yes(String reason) {
+            return new Check(true, reason);
+        }
+
+        static Check no(String reason) {
+            return new Check(false, reason);
+        }
+    }
+
+    /**
+     * A report.
+     *
+     * @param mode the mode the library would run in ({@code bpf} or {@code sampling})
+     * @param modeReason why
+     */
+    public record Report(String mode, String modeReason, String kernel, Check rseq, Check bpf, Check btf, Check tracefs,
+                         Check taskstats, Check delayacct) {
+        /** The checks by name, in report order. */
+        public Map<String, Check> checks() {
+            Map<String, Check> m = new LinkedHashMap<>();
+            m.put("rseq", rseq);
+            m.put("bpf", bpf);
+            m.put("btf", btf);
+            m.put("tracefs", tracefs);
+            m.put("taskstats", taskstats);
+            m.put("delayacct", delayacct);
+            return m;
+        }
+    }
+
+    private Diagnostics() {
+    }
+
+    /** Probes everything. Takes milliseconds; loads and unloads a BPF program when allowed. */
+    public static Report probe() {
+        Check bpf = probeBpf();
+        Check rseq = probeRseq();
+        String mode = bpf.available() ? "bpf" : "sampling";
+        String modeReason = bpf.available() ? "BPF is available: the kernel publishes at every context switch"
+                : "BPF is not available (" + bpf.reason() + "): a thread samples /proc";
+        return new Report(mode, modeReason, kernel(), rseq, bpf, probeBtf(), probeTracefs(), probeTaskstats(), probeDelayacct());
+    }
+
+    static String kernel() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return System.getProperty("os.version");
+        }
+    }
+
+    static Check probeRseq() {
+        try {
+            MemorySegment area = Rseq.currentThreadArea();
+            int cpu = area.get(ValueLayout.JAVA_INT, Rseq.CPU_ID_OFFSET);
+            int libc = Libc.schedGetcpu();
+            if (cpu < 0) {
+                return Check.no("the rseq area's cpu_id is " + cpu + " (not registered with the kernel)");
+            }
+            String who = Rseq.registeredByGlibc() ? "registered by glibc (__rseq_size " + Rseq.glibcSize() + ")"
+                    : "registered by taskshared (glibc did not)";
+            return Check.yes(who + "; cpu_id " + cpu + ", sched_getcpu " + libc);
+        } catch (RuntimeException e) {
+            return Check.no(e.getMessage());
+        }
+    }
+
+    static Check probeBtf() {
+        Path btf = Path.of("/sys/kernel/btf/vmlinux");
+        if (Files.isReadable(btf)) {
+            try {
+                return Check.yes(btf + " (" + Files.size(btf) / 1024 + " KiB): raw tracepoint arguments are read at BTF offsets");
+            } catch (IOException e) {
+                return Check.no(btf + ": " + e.getMessage());
+            }
+        }
+        return Check.no(btf + " is missing: the kernel was built without CONFIG_DEBUG_INFO_BTF");
+    }
+
+    static Check probeTracefs() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length > 2 && f[2].equals("tracefs")) {
+                    return Check.yes("mounted at " + f[1]);
+                }
+            }
+            boolean supported = Files.readString(Path.of("/proc/filesystems")).contains("\ttracefs");
+            return Check.no(supported ? "supported but not mounted; not needed: the publisher uses raw tracepoints"
+                    : "not supported by this kernel; not needed: the publisher uses raw tracepoints");
+        } catch (IOException e) {
+            return Check.no(e.getMessage());
+        }
+    }
+
+    static Check probeDelayacct() {
+        Path p = Path.of("/proc/sys/kernel/task_delayacct");
+        try {
+            String v = Files.readString(p).strip();
+            return v.equals("1") ? Check.yes("kernel.task_delayacct = 1: exit records carry delay totals")
+                    : Check.no("kernel.task_delayacct = " + v + " (off): delay totals in exit records are 0; "
+                            + "`taskshared exits --enable-delayacct` turns it on as root");
+        } catch (IOException e) {
+            return Check.no(p + " is missing: the kernel was built without CONFIG_TASK_DELAY_ACCT");
+        }
+    }
+
+    static Check probeBpf() {
+        return Check.no("the BPF publisher is not part of this build yet");
+    }
+
+    static Check probeTaskstats() {
+        return Check.no("the taskstats client is not part of this build yet");
+    }
+}
