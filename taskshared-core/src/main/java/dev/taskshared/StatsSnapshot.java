@@ -1,5 +1,8 @@
 package dev.taskshared;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
 import java.lang.foreign.MemorySegment;
@@ -89,18 +92,20 @@ public final class StatsSnapshot {
         int spins = 0;
         while (true) {
             int seq = SlotReader.seq(slot);
-            tid = SlotReader.getInt(slot, SlotLayout.TID);
-            generation = SlotReader.getInt(slot, SlotLayout.GENERATION);
-            sumExecRuntimeNanos = SlotReader.getLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS);
-            onCpuSinceNanos = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
-            runDelayNanos = SlotReader.getLong(slot, SlotLayout.RUN_DELAY_NS);
-            pcount = SlotReader.getLong(slot, SlotLayout.PCOUNT);
-            offCpuNanos = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
-            nvcsw = SlotReader.getLong(slot, SlotLayout.NVCSW);
-            nivcsw = SlotReader.getLong(slot, SlotLayout.NIVCSW);
-            migrations = SlotReader.getLong(slot, SlotLayout.MIGRATIONS);
-            cpu = SlotReader.getInt(slot, SlotLayout.CPU);
-            registeredAtNanos = SlotReader.getLong(slot, SlotLayout.REGISTERED_AT_NS);
+            // Plain loads between the acquire of seq and the fence in validate: ordered by those
+            // two, and free for the JIT to combine (no per-load ordering needed).
+            tid = slot.get(JAVA_INT, SlotLayout.TID);
+            generation = slot.get(JAVA_INT, SlotLayout.GENERATION);
+            sumExecRuntimeNanos = slot.get(JAVA_LONG, SlotLayout.SUM_EXEC_RUNTIME_NS);
+            onCpuSinceNanos = slot.get(JAVA_LONG, SlotLayout.ON_CPU_SINCE_NS);
+            runDelayNanos = slot.get(JAVA_LONG, SlotLayout.RUN_DELAY_NS);
+            pcount = slot.get(JAVA_LONG, SlotLayout.PCOUNT);
+            offCpuNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_NS);
+            nvcsw = slot.get(JAVA_LONG, SlotLayout.NVCSW);
+            nivcsw = slot.get(JAVA_LONG, SlotLayout.NIVCSW);
+            migrations = slot.get(JAVA_LONG, SlotLayout.MIGRATIONS);
+            cpu = slot.get(JAVA_INT, SlotLayout.CPU);
+            registeredAtNanos = slot.get(JAVA_LONG, SlotLayout.REGISTERED_AT_NS);
             if (SlotReader.validate(slot, seq)) {
                 return this;
             }

@@ -2,6 +2,7 @@ package dev.taskshared.region;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskshared.StatsSnapshot;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,20 +33,13 @@ class TornReadTest {
             Thread[] readers = new Thread[2];
             for (int r = 0; r < readers.length; r++) {
                 readers[r] = Thread.ofPlatform().start(() -> {
-                    long[] seen = new long[fields.length];
+                    StatsSnapshot s = new StatsSnapshot();
                     while (!stop.get()) {
-                        int seq;
-                        do {
-                            seq = SlotReader.seq(slot);
-                            for (int i = 0; i < fields.length; i++) {
-                                seen[i] = SlotReader.getLong(slot, fields[i]);
-                            }
-                        } while (!SlotReader.validate(slot, seq));
-                        for (long v : seen) {
-                            if (v != seen[0]) {
-                                torn.incrementAndGet();
-                                break;
-                            }
+                        s.readSlot(slot); // the library's own snapshot path
+                        long v = s.sumExecRuntimeNanos();
+                        if (s.onCpuSinceNanos() != v || s.runDelayNanos() != v || s.pcount() != v || s.offCpuNanos() != v
+                                || s.nvcsw() != v || s.nivcsw() != v || s.migrations() != v) {
+                            torn.incrementAndGet();
                         }
                         consistent.incrementAndGet();
                     }
