@@ -1,0 +1,93 @@
+package dev.taskshared.bpf;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.Errno;
+import dev.taskshared.sys.ErrnoException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * An attachment of a program to a hook, owning the link descriptor: the program runs until the
+ * link is closed (or the process dies and the kernel closes the descriptor), then detaches.
+ */
+public final class BpfLink implements AutoCloseable {
+    // union bpf_attr for BPF_RAW_TRACEPOINT_OPEN: u64 name; u32 prog_fd
+    private static final long RAW_TP_NAME = 0, RAW_TP_PROG_FD = 8;
+    /** struct bpf_link_info: 0 type, 4 id, 8 prog_id, then a per-type union. */
+    private static final int LINK_INFO_SIZE = 64;
+
+    private final Fd fd;
+    private final String target;
+
+    private BpfLink(int fd, String target) {
+        this.fd = new Fd(fd, "link " + target);
+        this.target = target;
+    }
+
+    /**
+     * Attaches a {@link ProgramType#RAW_TRACEPOINT} program to raw tracepoint {@code name}
+     * ({@code sched_switch}, {@code sched_process_exit}, ...) with BPF_RAW_TRACEPOINT_OPEN; needs no
+     * tracefs. The program's context is the tracepoint's {@code TP_PROTO} arguments as {@code u64}s.
+     */
+    public static BpfLink rawTracepoint(BpfProgram program, String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_LONG, RAW_TP_NAME, arena.allocateFrom(name).address());
+            attr.set(JAVA_INT, RAW_TP_PROG_FD, program.fd());
+            long rc = Bpf.callRaw(BpfCmd.RAW_TRACEPOINT_OPEN, attr);
+            if (rc < 0) {
+                int errno = (int) -rc;
+                String op = "bpf(BPF_RAW_TRACEPOINT_OPEN " + name + ")";
+                if (errno == Errno.ENOENT) {
+                    throw new ErrnoException(op, errno, "the kernel has no tracepoint named " + name);
+                }
+                if (errno == Errno.EINVAL) {
+                    throw new ErrnoException(op, errno, "program type must be RAW_TRACEPOINT (it is " + program.type()
+                            + "), and it must not read more arguments than the tracepoint has");
+                }
+                throw BpfErrors.of(op, errno);
+            }
+            return new BpfLink((int) rc, name);
+        }
+    }
+
+    public int fd() {
+        return fd.get();
+    }
+
+    /** The kernel-wide link id. */
+    public int id() {
+        return info(4);
+    }
+
+    /** The id of the attached program. */
+    public int programId() {
+        return info(8);
+    }
+
+    private int info(long offset) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(LINK_INFO_SIZE, 8);
+            BpfMap.objInfo(arena, fd(), info, "link " + target);
+            return info.get(JAVA_INT, offset);
+        }
+    }
+
+    public boolean isOpen() {
+        return fd.isOpen();
+    }
+
+    /** Detaches; idempotent. */
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "BpfLink[" + target + " fd=" + fd + "]";
+    }
+}

@@ -1,0 +1,204 @@
+package dev.taskshared.bpf;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import dev.taskshared.bpf.asm.Instructions;
+import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.Errno;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A loaded (verified, JIT-compiled) program, owning its descriptor. Closing it drops our reference;
+ * links that attached it keep it alive until they are closed.
+ */
+public final class BpfProgram implements AutoCloseable {
+    // union bpf_attr for BPF_PROG_LOAD
+    private static final long LOAD_TYPE = 0, LOAD_INSN_CNT = 4, LOAD_INSNS = 8, LOAD_LICENSE = 16, LOAD_LOG_LEVEL = 24,
+            LOAD_LOG_SIZE = 28, LOAD_LOG_BUF = 32, LOAD_NAME = 48, LOAD_EXPECTED_ATTACH_TYPE = 68, LOAD_ATTACH_BTF_ID = 108,
+            LOAD_LOG_TRUE_SIZE = 140;
+    // union bpf_attr for BPF_PROG_TEST_RUN
+    private static final long TEST_FD = 0, TEST_RETVAL = 4, TEST_DATA_SIZE_IN = 8, TEST_DATA_SIZE_OUT = 12, TEST_DATA_IN = 16,
+            TEST_DATA_OUT = 24, TEST_REPEAT = 32, TEST_DURATION = 36, TEST_CTX_SIZE_IN = 40, TEST_CTX_IN = 48;
+    /**
+     * struct bpf_prog_info: 0 type, 4 id, 8 tag[8], 16 jited_prog_len, 20 xlated_prog_len, ...,
+     * 64 name[16], ..., 192 run_time_ns, 200 run_cnt, 208 recursion_misses, 216 verified_insns.
+     */
+    private static final int PROG_INFO_SIZE = 224;
+    private static final int LOG_START = 64 * 1024;
+    /** Largest log buffer we try; the kernel accepts up to UINT_MAX >> 2 since 6.4, 16 MiB before. */
+    private static final int LOG_MAX = 16 * 1024 * 1024;
+
+    private final Fd fd;
+    private final ProgramType type;
+    private final String name;
+    private final String log;
+
+    private BpfProgram(int fd, ProgramType type, String name, String log) {
+        this.fd = new Fd(fd, "program " + name);
+        this.type = type;
+        this.name = name;
+        this.log = log;
+    }
+
+    /** Loads a GPL program of {@code type} with no name. */
+    public static BpfProgram load(ProgramType type, Instructions instructions) {
+        return load(ProgramSpec.of(type, instructions));
+    }
+
+    /**
+     * Loads a program (BPF_PROG_LOAD). As cilium/ebpf does, the first attempt runs without a
+     * verifier log (logs cost time and memory); on failure it loads again with log level 1,
+     * growing the buffer while the kernel says ENOSPC, and throws a {@link VerifierException} with
+     * that log. Any map the program references must be open during the call.
+     */
+    public static BpfProgram load(ProgramSpec spec) {
+        byte[] code = spec.instructions().encode();
+        String op = "bpf(BPF_PROG_LOAD " + spec.type() + (spec.name().isEmpty() ? "" : " " + spec.name()) + ")";
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, LOAD_TYPE, spec.type().value);
+            attr.set(JAVA_INT, LOAD_INSN_CNT, code.length / 8);
+            attr.set(JAVA_LONG, LOAD_INSNS, arena.allocateFrom(JAVA_BYTE, code).address());
+            attr.set(JAVA_LONG, LOAD_LICENSE, arena.allocateFrom(spec.license()).address());
+            BpfMap.putName(attr, LOAD_NAME, spec.name());
+            attr.set(JAVA_INT, LOAD_EXPECTED_ATTACH_TYPE, spec.expectedAttachType().value);
+            attr.set(JAVA_INT, LOAD_ATTACH_BTF_ID, spec.attachBtfId());
+
+            int logSize = spec.logLevel() > 0 ? LOG_START : 0;
+            int logLevel = spec.logLevel();
+            while (true) {
+                MemorySegment logBuf = logSize > 0 ? arena.allocate(logSize) : MemorySegment.NULL;
+                attr.set(JAVA_INT, LOAD_LOG_LEVEL, logLevel);
+                attr.set(JAVA_INT, LOAD_LOG_SIZE, logSize);
+                attr.set(JAVA_LONG, LOAD_LOG_BUF, logBuf.address());
+                attr.set(JAVA_INT, LOAD_LOG_TRUE_SIZE, 0);
+                long rc = Bpf.progLoadRaw(attr);
+                if (rc >= 0) {
+                    return new BpfProgram((int) rc, spec.type(), spec.name(), logSize > 0 ? logBuf.getString(0) : "");
+                }
+                int errno = (int) -rc;
+                if (logSize == 0) {
+                    logLevel = 1; // refused without a log: ask again with one, to say why
+                    logSize = LOG_START;
+                    continue;
+                }
+                if (errno == Errno.ENOSPC && logSize < LOG_MAX) {
+                    int trueSize = attr.get(JAVA_INT, LOAD_LOG_TRUE_SIZE); // 6.4+: the size the whole log needs
+                    logSize = Math.min(LOG_MAX, Math.max(logSize * 4, trueSize));
+                    continue;
+                }
+                String log = logBuf.getString(0, StandardCharsets.UTF_8);
+                List<String> hints = new ArrayList<>(BpfErrors.hints(errno));
+                if (errno == Errno.ENOSPC) {
+                    hints.add("verifier log truncated at " + logSize + " bytes");
+                }
+                if (errno == Errno.EINVAL && log.isEmpty()) {
+                    hints.add("no verifier log: the attr was refused before verification (program type, attach type, license, name?)");
+                }
+                throw new VerifierException(op, errno, log, hints);
+            }
+        }
+    }
+
+    public int fd() {
+        return fd.get();
+    }
+
+    public ProgramType type() {
+        return type;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The verifier log of a load with a log level set in its spec; empty otherwise. */
+    public String verifierLog() {
+        return log;
+    }
+
+    /** What the kernel reports now, including run-time statistics. */
+    public ProgramInfo info() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(PROG_INFO_SIZE, 8);
+            BpfMap.objInfo(arena, fd(), info, "program " + name);
+            return new ProgramInfo(info.get(JAVA_INT, 0), info.get(JAVA_INT, 4), HexFormat.of().formatHex(info.asSlice(8, 8).toArray(JAVA_BYTE)),
+                    BpfMap.getName(info, 64), info.get(JAVA_INT, 16), info.get(JAVA_INT, 20), info.get(JAVA_LONG, 192),
+                    info.get(JAVA_LONG, 200), info.get(JAVA_LONG, 208), info.get(JAVA_INT, 216));
+        }
+    }
+
+    /** The kernel-wide id. */
+    public int id() {
+        return info().id();
+    }
+
+    /** Result of {@link #testRun}: the program's return value and, where the type reports one, the mean duration. */
+    public record TestRunResult(int retval, int durationNs, byte[] dataOut) {
+    }
+
+    /**
+     * Runs the program once in the kernel on the given context and packet data
+     * (BPF_PROG_TEST_RUN). For raw tracepoints the context is the {@code u64} arguments and data
+     * and repeat must be empty / 0; see {@link #run(long...)}.
+     */
+    public TestRunResult testRun(byte[] ctx, byte[] data, int repeat) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, TEST_FD, fd());
+            MemorySegment out = MemorySegment.NULL;
+            if (data != null && data.length > 0) {
+                attr.set(JAVA_INT, TEST_DATA_SIZE_IN, data.length);
+                attr.set(JAVA_LONG, TEST_DATA_IN, arena.allocateFrom(JAVA_BYTE, data).address());
+                out = arena.allocate(data.length + 256);
+                attr.set(JAVA_INT, TEST_DATA_SIZE_OUT, (int) out.byteSize());
+                attr.set(JAVA_LONG, TEST_DATA_OUT, out.address());
+            }
+            if (ctx != null && ctx.length > 0) {
+                attr.set(JAVA_INT, TEST_CTX_SIZE_IN, ctx.length);
+                attr.set(JAVA_LONG, TEST_CTX_IN, arena.allocateFrom(JAVA_BYTE, ctx).address());
+            }
+            attr.set(JAVA_INT, TEST_REPEAT, repeat);
+            long rc = Bpf.callRaw(BpfCmd.PROG_TEST_RUN, attr);
+            if (rc < 0) {
+                throw BpfErrors.of("bpf(BPF_PROG_TEST_RUN " + name + ")", (int) -rc);
+            }
+            byte[] dataOut = out.equals(MemorySegment.NULL) ? new byte[0]
+                    : out.asSlice(0, attr.get(JAVA_INT, TEST_DATA_SIZE_OUT)).toArray(JAVA_BYTE);
+            return new TestRunResult(attr.get(JAVA_INT, TEST_RETVAL), attr.get(JAVA_INT, TEST_DURATION), dataOut);
+        }
+    }
+
+    /** Runs a raw-tracepoint program once with {@code args} as its {@code u64 args[]}; returns r0. */
+    public int run(long... args) {
+        ByteBuffer b = ByteBuffer.allocate(args.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (long a : args) {
+            b.putLong(a);
+        }
+        return testRun(b.array(), null, 0).retval();
+    }
+
+    /** Attaches this raw-tracepoint program to tracepoint {@code name}, for example {@code sched_switch}. */
+    public BpfLink attachRawTracepoint(String tracepoint) {
+        return BpfLink.rawTracepoint(this, tracepoint);
+    }
+
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    @Override
+    public String toString() {
+        return "BpfProgram[" + type + " " + name + " fd=" + fd + "]";
+    }
+}
