@@ -1,5 +1,6 @@
 package dev.taskshared;
 
+import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.publisher.ProcTask;
 import dev.taskshared.publisher.Publisher;
 import dev.taskshared.region.Region;
@@ -64,6 +65,7 @@ final class Registry implements AutoCloseable {
     private final long reapIntervalNanos;
     private volatile boolean closed;
     private long reclaimed;
+    private volatile java.util.function.Consumer<BpfExitEvent> exitListener = e -> { };
 
     Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos) {
         this.pid = pid;
@@ -73,6 +75,24 @@ final class Registry implements AutoCloseable {
         this.reapIntervalNanos = reapIntervalNanos;
         this.reaper = Thread.ofPlatform().daemon().name("taskshared-reaper").unstarted(this::reapLoop);
         reaper.start();
+        publisher.setExitSink(this::exited);
+    }
+
+    /** A publisher saw a registered thread exit: free its slot now rather than at the next reap. */
+    private void exited(BpfExitEvent e) {
+        synchronized (this) {
+            Registration r = bySlot.get(e.slot());
+            if (r != null && r.tid == e.tid()) {
+                free(r);
+                reclaimed++;
+            }
+        }
+        exitListener.accept(e);
+    }
+
+    /** Where exits go after the slot is freed (exit listeners). */
+    void exitListener(java.util.function.Consumer<BpfExitEvent> listener) {
+        this.exitListener = listener;
     }
 
     Region region() {

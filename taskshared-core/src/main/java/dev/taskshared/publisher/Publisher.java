@@ -35,6 +35,13 @@ public interface Publisher extends AutoCloseable {
     /** Stops publishing into {@code slot}; called before the slot is freed. */
     void unregister(ProcTask task, int slotIndex, MemorySegment slot);
 
+    /**
+     * Where registered threads' exits go, for a publisher that sees them (BPF); others never call
+     * it. Called from the publisher's own thread.
+     */
+    default void setExitSink(java.util.function.Consumer<BpfExitEvent> sink) {
+    }
+
     /** Why this publisher was chosen, for {@code doctor} and the API. */
     String description();
 

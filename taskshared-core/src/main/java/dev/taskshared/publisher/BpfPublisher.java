@@ -1,0 +1,266 @@
+package dev.taskshared.publisher;
+
+import dev.taskshared.Feature;
+import dev.taskshared.Mode;
+import dev.taskshared.bpf.BpfLink;
+import dev.taskshared.bpf.BpfMap;
+import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.MapSpec;
+import dev.taskshared.bpf.ProgramInfo;
+import dev.taskshared.bpf.ProgramSpec;
+import dev.taskshared.bpf.ProgramType;
+import dev.taskshared.bpf.RingBuffer;
+import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.region.Region;
+import dev.taskshared.region.RegionHeader;
+import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotWriter;
+import dev.taskshared.sys.Libc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The kernel writes each registered thread's slot at every context switch: eBPF programs on the
+ * sched_switch, sched_wakeup, sched_wakeup_new and sched_process_exit raw tracepoints
+ * ({@link SchedPrograms}), built and loaded from Java. Slots live in one-page mmapable array maps
+ * (32 slots each) held in an array-of-maps, mapped into the JVM; {@code tid_slot} says which
+ * threads are registered. A registered thread's exit comes back through a ring buffer with its
+ * final numbers and exit CPU, and frees its slot.
+ *
+ * <p>Everything is a file descriptor: closing the publisher, or the JVM dying, detaches the
+ * programs and frees the maps.
+ */
+public final class BpfPublisher implements Publisher {
+    /** Everything: the kernel writes at every switch. */
+    public static final long FEATURES = Feature.allKnown();
+    static final int MAX_THREADS = RegionHeader.MAX_PAGES * SlotLayout.SLOTS_PER_PAGE;
+    private static final int RING_BYTES = 256 * 1024;
+
+    private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
+    private final BpfMap tidSlot;
+    private final BpfMap pages;
+    private final BpfMap exits;
+    private final BpfMap drops;
+    private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
+    private final List<BpfMap> pageMaps = new ArrayList<>();
+    private final RingBuffer ring;
+    private final Thread exitReader;
+    private volatile Consumer<BpfExitEvent> exitSink = e -> { };
+    private volatile boolean running = true;
+    private volatile long exitEvents;
+
+    private BpfPublisher() {
+        try {
+            SchedPrograms.TaskOffsets off = SchedPrograms.TaskOffsets.fromBtf(Btf.vmlinux());
+            tidSlot = own(BpfMap.create(MapSpec.hash(4, 4, MAX_THREADS).named("ts_tid_slot")));
+            BpfMap template = own(BpfMap.create(pageSpec("ts_page_tmpl")));
+            pages = own(BpfMap.create(MapSpec.arrayOfMaps(RegionHeader.MAX_PAGES, template).named("ts_pages")));
+            exits = own(BpfMap.create(MapSpec.ringbuf(RING_BYTES).named("ts_exits")));
+            drops = own(BpfMap.create(MapSpec.array(8, 1).named("ts_exit_drops")));
+            BpfProgram sw = load("ts_switch", SchedPrograms.schedSwitch(tidSlot, pages, off));
+            BpfProgram wake = load("ts_wakeup", SchedPrograms.schedWakeup(tidSlot, pages, off));
+            BpfProgram exit = load("ts_exit", SchedPrograms.schedProcessExit(tidSlot, pages, exits, drops));
+            ring = own(RingBuffer.open(exits));
+            own(sw.attachRawTracepoint("sched_switch"));
+            own(wake.attachRawTracepoint("sched_wakeup"));
+            own(wake.attachRawTracepoint("sched_wakeup_new"));
+            own(exit.attachRawTracepoint("sched_process_exit"));
+        } catch (RuntimeException | Error e) {
+            closeOwned();
+            throw e;
+        }
+        exitReader = Thread.ofPlatform().daemon().name("taskshared-bpf-exits").unstarted(this::readExits);
+        exitReader.start();
+    }
+
+    /**
+     * Loads and attaches the programs.
+     *
+     * @throws RuntimeException with the kernel's reason (an {@link dev.taskshared.sys.ErrnoException}
+     *     with hints, or a {@link dev.taskshared.bpf.VerifierException} carrying the verifier log)
+     */
+    public static BpfPublisher start() {
+        return new BpfPublisher();
+    }
+
+    private static MapSpec pageSpec(String name) {
+        return MapSpec.array(SlotLayout.SLOT_SIZE, SlotLayout.SLOTS_PER_PAGE).mmapable().named(name);
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    private BpfProgram load(String name, dev.taskshared.bpf.asm.Instructions insns) {
+        BpfProgram p = own(BpfProgram.load(ProgramSpec.of(ProgramType.RAW_TRACEPOINT, insns).named(name)));
+        programs.put(name, p);
+        return p;
+    }
+
+    @Override
+    public Mode mode() {
+        return Mode.BPF;
+    }
+
+    @Override
+    public long features() {
+        return FEATURES;
+    }
+
+    @Override
+    public long sampleIntervalNanos() {
+        return 0;
+    }
+
+    @Override
+    public String description() {
+        return "BPF programs on sched_switch, sched_wakeup(_new) and sched_process_exit write every registered "
+                + "thread's slot at each context switch";
+    }
+
+    /** Receives registered threads' exits (from the ring-buffer reader thread). */
+    @Override
+    public void setExitSink(Consumer<BpfExitEvent> sink) {
+        this.exitSink = sink;
+    }
+
+    @Override
+    public synchronized Page newPage(int index, Region region) {
+        BpfMap page = BpfMap.create(pageSpec("ts_page_" + index));
+        try {
+            pages.setInner(index, page);
+        } catch (RuntimeException e) {
+            page.close();
+            throw e;
+        }
+        pageMaps.add(page);
+        return new Page(page.mmap(), RegionHeader.PAGE_IN_BPF_MAP | page.id());
+    }
+
+    @Override
+    public void register(ProcTask task, int slotIndex, MemorySegment slot) {
+        seed(task, slot);
+        tidSlot.update(BpfMap.u32(task.tid()), BpfMap.u32(slotIndex), BpfMap.ANY);
+    }
+
+    /**
+     * Seeds the totals from the kernel's values so that they mean what schedstat means. The
+     * thread registering itself is running: its exact CPU time comes from CLOCK_THREAD_CPUTIME_ID
+     * and it is on CPU since now. Another thread is taken as off CPU since now; its next switch
+     * corrects whatever that assumed.
+     */
+    private static void seed(ProcTask task, MemorySegment slot) {
+        long[] schedstat = new long[3];
+        try (Arena arena = Arena.ofConfined()) {
+            if (!task.readSchedstat(arena.allocate(ProcTask.BUFFER_SIZE), schedstat)) {
+                throw new IllegalStateException("thread " + task.tid() + " exited during registration");
+            }
+        }
+        boolean self = task.tid() == Libc.gettid();
+        long sum = self ? Libc.threadCpuTimeNanos() : schedstat[0];
+        long now = System.nanoTime();
+        int seq = SlotWriter.begin(slot);
+        SlotWriter.putLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS, sum);
+        SlotWriter.putLong(slot, SlotLayout.RUN_DELAY_NS, schedstat[1]);
+        SlotWriter.putLong(slot, SlotLayout.PCOUNT, schedstat[2]);
+        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, self ? now : 0);
+        SlotWriter.putLong(slot, SlotLayout.SWITCHED_OUT_AT_NS, self ? 0 : now);
+        SlotWriter.putInt(slot, SlotLayout.CPU, self ? Libc.schedGetcpu() : -1);
+        SlotWriter.end(slot, seq);
+    }
+
+    @Override
+    public void unregister(ProcTask task, int slotIndex, MemorySegment slot) {
+        tidSlot.delete(BpfMap.u32(task.tid())); // absent when its exit already removed it
+    }
+
+    /** Exit records lost because the ring buffer was full (counted by the exit program). */
+    public long droppedExits() {
+        return drops.lookup(0).map(b -> java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()).orElse(0L);
+    }
+
+    /** Exit records delivered so far. */
+    public long exitEvents() {
+        return exitEvents;
+    }
+
+    /** What the kernel reports of each program, with run-time statistics when they are enabled. */
+    public Map<String, ProgramInfo> programInfo() {
+        Map<String, ProgramInfo> m = new LinkedHashMap<>();
+        programs.forEach((name, p) -> m.put(name, p.info()));
+        return m;
+    }
+
+    /** The id of the map holding page {@code index}, if it exists. */
+    public Optional<Integer> pageMapId(int index) {
+        synchronized (this) {
+            return index < pageMaps.size() ? Optional.of(pageMaps.get(index).id()) : Optional.empty();
+        }
+    }
+
+    private void readExits() {
+        while (running) {
+            try {
+                ring.poll(r -> {
+                    exitEvents++;
+                    exitSink.accept(BpfExitEvent.decode(r));
+                }, Duration.ofMillis(100));
+            } catch (RuntimeException e) {
+                if (running) {
+                    System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "reading BPF exit events", e);
+                    sleepQuietly();
+                }
+            }
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+        }
+        try {
+            exitReader.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeOwned();
+        synchronized (this) {
+            for (BpfMap m : pageMaps) {
+                m.close();
+            }
+            pageMaps.clear();
+        }
+    }
+
+    private void closeOwned() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception ignored) {
+                // keep releasing the rest
+            }
+        }
+        owned.clear();
+    }
+}
