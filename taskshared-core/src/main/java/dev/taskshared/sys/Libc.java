@@ -200,7 +200,8 @@ public final class Libc {
             return;
         }
         try {
-            CLOSE.invokeExact(captureSegment(), fd);
+            int rc = (int) CLOSE.invokeExact(captureSegment(), fd); // the cast makes the call site exact
+            assert rc == 0 || rc == -1;
         } catch (Throwable ignored) {
             // nothing to do
         }
@@ -318,7 +319,8 @@ public final class Libc {
 
     private static void munmapQuietly(long address, long length) {
         try {
-            MUNMAP.invokeExact(captureSegment(), address, length);
+            int rc = (int) MUNMAP.invokeExact(captureSegment(), address, length);
+            assert rc == 0 || rc == -1;
         } catch (Throwable ignored) {
             // nothing left to do at cleanup
         }
