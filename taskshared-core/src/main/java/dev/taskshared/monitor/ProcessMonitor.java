@@ -5,6 +5,7 @@ import dev.taskshared.Mode;
 import dev.taskshared.StatsSnapshot;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
+import dev.taskshared.publisher.BpfPageOpener;
 import dev.taskshared.region.HeaderInfo;
 import dev.taskshared.region.RegionReader;
 import dev.taskshared.region.SlotLayout;
@@ -22,7 +23,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.LongFunction;
 
 /**
  * Per-thread numbers of any process, for {@code taskshared top}. A process that uses the library
@@ -50,16 +50,15 @@ public final class ProcessMonitor implements AutoCloseable {
      * Watches process {@code pid}: through its region when it has one, else by registering its
      * threads in a publisher of our own ({@code requested} mode, or the best available if null).
      *
-     * @param bpfPages opens a BPF-map page by map id, for regions of BPF-mode processes (may be null)
      * @throws IllegalArgumentException if there is no such process
      */
-    public static ProcessMonitor open(int pid, Mode requested, LongFunction<MemorySegment> bpfPages) throws IOException {
+    public static ProcessMonitor open(int pid, Mode requested) throws IOException {
         if (!Files.isDirectory(Path.of("/proc/" + pid + "/task"))) {
             throw new IllegalArgumentException("no process " + pid);
         }
         Path region = TaskShared.regionPathOf(pid);
         if (Files.exists(region) && requested == null) {
-            return new ProcessMonitor(pid, RegionReader.open(region, bpfPages), null);
+            return new ProcessMonitor(pid, RegionReader.open(region, new BpfPageOpener()), null);
         }
         TaskShared own = TaskShared.builder().watchProcess(pid).mode(requested).build();
         ProcessMonitor m = new ProcessMonitor(pid, null, own);

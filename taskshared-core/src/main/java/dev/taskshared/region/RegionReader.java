@@ -7,7 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.LongFunction;
 
 /**
  * Another thread's or process's read-only view of a region. The header is validated once, at
@@ -22,11 +21,11 @@ public final class RegionReader implements AutoCloseable {
     private final MemorySegment file;
     private final HeaderInfo info;
     private final long usableFeatures;
-    private final LongFunction<MemorySegment> bpfPages;
+    private final PageOpener bpfPages;
     private final MemorySegment[] pages;
     private int pageCount;
 
-    private RegionReader(Path path, Arena arena, MemorySegment file, HeaderInfo info, LongFunction<MemorySegment> bpfPages) {
+    private RegionReader(Path path, Arena arena, MemorySegment file, HeaderInfo info, PageOpener bpfPages) {
         this.path = path;
         this.arena = arena;
         this.file = file;
@@ -39,12 +38,12 @@ public final class RegionReader implements AutoCloseable {
     /**
      * Maps {@code path} read-only and validates its header.
      *
-     * @param bpfPages opens the page held in a BPF map of the given id (BPF-mode regions); null
-     *     when the caller cannot, in which case such pages are reported as unreadable
+     * @param bpfPages opens pages held in BPF maps (BPF-mode regions), and is closed with this
+     *     reader; null when the caller cannot, in which case such pages read as null
      * @throws RegionFormatException for a foreign, corrupted or incompatible file
      * @throws IOException if the file cannot be opened
      */
-    public static RegionReader open(Path path, LongFunction<MemorySegment> bpfPages) throws IOException {
+    public static RegionReader open(Path path, PageOpener bpfPages) throws IOException {
         long size = Files.size(path);
         if (size < RegionHeader.HEADER_SIZE) {
             throw new RegionFormatException(path + ": " + size + " bytes is too small for a taskshared region (header is " + RegionHeader.HEADER_SIZE + ")");
@@ -111,7 +110,12 @@ public final class RegionReader implements AutoCloseable {
             if (bpfPages == null) {
                 return null;
             }
-            MemorySegment page = bpfPages.apply(value);
+            MemorySegment page;
+            try {
+                page = bpfPages.open(value);
+            } catch (RuntimeException e) {
+                throw new RegionFormatException(path + ": page " + index + " lives in BPF map " + value + ", which cannot be opened: " + e.getMessage());
+            }
             if (page == null || page.byteSize() < SlotLayout.PAGE_SIZE) {
                 throw new RegionFormatException(path + ": page " + index + " (BPF map id " + value + ") could not be mapped");
             }
@@ -138,5 +142,8 @@ public final class RegionReader implements AutoCloseable {
     @Override
     public void close() {
         arena.close();
+        if (bpfPages != null) {
+            bpfPages.close();
+        }
     }
 }

@@ -16,7 +16,7 @@ class ProcessMonitorTest {
     @Test
     void watchesAProcessThatDoesNotUseTheLibrary() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "30").start();
-        try (ProcessMonitor m = ProcessMonitor.open((int) sleeper.pid(), Mode.SAMPLING, null)) {
+        try (ProcessMonitor m = ProcessMonitor.open((int) sleeper.pid(), Mode.SAMPLING)) {
             assertThat(m.mode()).isEqualTo(Mode.SAMPLING);
             Thread.sleep(30);
             List<ThreadSample> threads = m.sample();
@@ -50,7 +50,7 @@ class ProcessMonitorTest {
             me.release();
         });
         registered.await();
-        try (ProcessMonitor m = ProcessMonitor.open(ts.pid(), null, null)) {
+        try (ProcessMonitor m = ProcessMonitor.open(ts.pid(), null)) {
             assertThat(m.source()).contains(TaskShared.regionPathOf(ts.pid()).toString());
             assertThat(m.mode()).isEqualTo(ts.mode());
             assertThat(m.sample()).extracting(ThreadSample::tid).contains(tid[0]);
@@ -63,7 +63,7 @@ class ProcessMonitorTest {
 
     @Test
     void noSuchProcessIsAClearError() {
-        assertThatThrownBy(() -> ProcessMonitor.open(Integer.MAX_VALUE - 1, Mode.SAMPLING, null))
+        assertThatThrownBy(() -> ProcessMonitor.open(Integer.MAX_VALUE - 1, Mode.SAMPLING))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no process");
     }
 }
