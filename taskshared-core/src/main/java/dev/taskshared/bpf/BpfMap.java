@@ -110,7 +110,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
             }
             return new BpfMap(newFd, t, info.keySize(), info.valueSize(), info.maxEntries(), info.flags(), info.name());
         } catch (RuntimeException e) {
-            dev.taskshared.sys.Libc.closeQuietly(newFd);
+            new Fd(newFd, "map " + id).close();
             throw e;
         }
     }

@@ -8,6 +8,9 @@ import dev.taskshared.sys.ErrnoException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +55,18 @@ class BpfMapTest {
             assertThatThrownBy(() -> mem.get(JAVA_LONG, 0)).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(map::fd).hasMessageContaining("closed");
         }
+    }
+
+    @Test
+    void closeReleasesTheDescriptor() throws Exception {
+        BpfMap map = BpfMap.create(MapSpec.array(8, 1));
+        int fd = map.fd();
+        Path link = Path.of("/proc/self/fd/" + fd);
+        assertThat(Files.readSymbolicLink(link).toString()).contains("bpf-map");
+        map.close();
+        map.close(); // idempotent
+        assertThat(Files.exists(link, LinkOption.NOFOLLOW_LINKS) && Files.readSymbolicLink(link).toString().contains("bpf-map"))
+                .as("fd %d still open", fd).isFalse();
     }
 
     @Test
