@@ -104,6 +104,36 @@ class RawTracepointTest {
         }
     }
 
+    @Test
+    void btfTypedProgramDereferencesTaskPointersDirectly() throws Exception {
+        Btf btf = Btf.vmlinux();
+        try (BpfMap map = BpfMap.create(MapSpec.array(16, 1).mmapable().named("ts_test_tpbtf"))) {
+            Instructions prog = new Asm()
+                    .ldx(DW, R6, R1, 16)                                                   // r6 = next, a PTR_TO_BTF_ID
+                    .ldx(W, R7, R6, (int) btf.offsetOf("task_struct", "pid"))            // no probe_read needed
+                    .st(W, R10, -4, 0)
+                    .mapLookup(map, -4)
+                    .jeq(R0, 0, "out")
+                    .stx(DW, R0, 8, R7)
+                    .mov(R1, 1)
+                    .atomicAdd(DW, R0, 0, R1)
+                    .label("out")
+                    .mov(R0, 0)
+                    .exit()
+                    .build();
+            ProgramSpec spec = ProgramSpec.of(ProgramType.TRACING, prog).named("ts_tp_btf")
+                    .withAttach(AttachType.TRACE_RAW_TP, btf.rawTracepointTypeId("sched_switch"));
+            try (BpfProgram p = BpfProgram.load(spec); BpfLink link = BpfLink.tracing(p)) {
+                MemorySegment mem = map.mmap();
+                for (int k = 0; k < 20 && count(mem) < 5; k++) {
+                    Thread.sleep(5);
+                }
+                assertThat(count(mem)).isGreaterThanOrEqualTo(5);
+                assertThat(link.programId()).isEqualTo(p.id());
+            }
+        }
+    }
+
     // value layout of the snapshot map, one 8-byte field each unless noted
     private static final int SUM_EXEC = 0, RUN_DELAY = 8, PCOUNT = 16, NVCSW = 24, NIVCSW = 32, MIGRATIONS = 40, PID_TGID = 48,
             CPU = 56, STATE = 60, COMM = 64, HITS = 80;
