@@ -54,6 +54,25 @@ public final class BpfLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Attaches a BTF-typed program ({@link ProgramType#TRACING} loaded with
+     * {@link AttachType#TRACE_RAW_TP} and the {@code btf_trace_<name>} type id, see
+     * {@link dev.taskshared.bpf.btf.Btf#rawTracepointTypeId}): the kernel knows the target from
+     * the program, so no name is passed. Such programs may dereference the tracepoint's typed
+     * pointer arguments directly instead of through bpf_probe_read_kernel.
+     */
+    public static BpfLink tracing(BpfProgram program) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, RAW_TP_PROG_FD, program.fd());
+            long rc = Bpf.callRaw(BpfCmd.RAW_TRACEPOINT_OPEN, attr);
+            if (rc < 0) {
+                throw BpfErrors.of("bpf(BPF_RAW_TRACEPOINT_OPEN " + program.name() + ")", (int) -rc);
+            }
+            return new BpfLink((int) rc, program.name().isEmpty() ? "tracing" : program.name());
+        }
+    }
+
     public int fd() {
         return fd.get();
     }

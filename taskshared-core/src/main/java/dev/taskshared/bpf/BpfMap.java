@@ -110,7 +110,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
             }
             return new BpfMap(newFd, t, info.keySize(), info.valueSize(), info.maxEntries(), info.flags(), info.name());
         } catch (RuntimeException e) {
-            dev.taskshared.sys.Libc.closeQuietly(newFd);
+            new Fd(newFd, "map " + id).close();
             throw e;
         }
     }
@@ -214,7 +214,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
         checkSize("value", value.byteSize(), lookupValueSize());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = elemAttr(arena, key);
-            attr.set(JAVA_LONG, ELEM_VALUE, value.address());
+            attr.set(JAVA_LONG, ELEM_VALUE, requireNative("value", value).address());
             long rc = Bpf.callRaw(BpfCmd.MAP_LOOKUP_ELEM, attr);
             if (rc == -Errno.ENOENT) {
                 return false;
@@ -244,7 +244,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
         checkSize("key", key.byteSize(), keySize);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = elemAttr(arena, key);
-            attr.set(JAVA_LONG, ELEM_VALUE, value.address());
+            attr.set(JAVA_LONG, ELEM_VALUE, requireNative("value", value).address());
             attr.set(JAVA_LONG, ELEM_FLAGS, flags);
             long rc = Bpf.callRaw(BpfCmd.MAP_UPDATE_ELEM, attr);
             if (rc < 0) {
@@ -332,8 +332,15 @@ public final class BpfMap implements MapRef, AutoCloseable {
     private MemorySegment elemAttr(Arena arena, MemorySegment key) {
         MemorySegment attr = Bpf.attr(arena);
         attr.set(JAVA_INT, ELEM_FD, fd());
-        attr.set(JAVA_LONG, ELEM_KEY, key.address());
+        attr.set(JAVA_LONG, ELEM_KEY, requireNative("key", key).address());
         return attr;
+    }
+
+    private static MemorySegment requireNative(String what, MemorySegment s) {
+        if (!s.isNative()) {
+            throw new IllegalArgumentException(what + " must be a native segment (the kernel copies from its address)");
+        }
+        return s;
     }
 
     private static void checkSize(String what, long actual, int expected) {

@@ -1,5 +1,6 @@
 package dev.taskshared.bpf;
 
+import dev.taskshared.sys.ErrnoException;
 import dev.taskshared.sys.Libc;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,7 +29,11 @@ final class Fd {
     void close() {
         int v = fd.getAndSet(-1);
         if (v >= 0) {
-            Libc.closeQuietly(v);
+            try {
+                Libc.close(v);
+            } catch (ErrnoException e) {
+                // close(2) releases the descriptor even when it reports an error; nothing to retry
+            }
         }
     }
 

@@ -61,7 +61,11 @@ public final class Epoll implements AutoCloseable {
     public void close() {
         if (arena.scope().isAlive()) {
             arena.close();
-            Libc.closeQuietly(fd);
+            try {
+                Libc.close(fd);
+            } catch (ErrnoException e) {
+                // the descriptor is released even when close reports an error
+            }
         }
     }
 }

@@ -558,15 +558,25 @@ public final class Asm {
      * r0 = bpf_probe_read_kernel(dstPtr, size, srcPtr + srcOff): copies {@code size} bytes of
      * kernel memory, for example a field at a BTF offset of a {@code task_struct}. dstPtr points
      * into the stack or a map value; r0 is 0 or -errno (the destination is zeroed on failure).
-     * R1-R5 are clobbered; dstPtr must not be R3, nor srcPtr R1 and dstPtr R3 at once.
+     * R1-R5 are clobbered; dstPtr must not be r3.
      */
     public Asm probeReadKernel(Reg dstPtr, int size, Reg srcPtr, int srcOff) {
+        return probeReadKernel(dstPtr, 0, size, srcPtr, srcOff);
+    }
+
+    /** r0 = bpf_probe_read_kernel(dstPtr + dstOff, size, srcPtr + srcOff); see {@link #probeReadKernel(Reg, int, Reg, int)}. */
+    public Asm probeReadKernel(Reg dstPtr, int dstOff, int size, Reg srcPtr, int srcOff) {
         if (dstPtr == Reg.R3) {
             throw new IllegalArgumentException("probeReadKernel: dstPtr must not be r3 (it carries the source)");
         }
-        mov(Reg.R3, srcPtr); // before r1 is overwritten, in case srcPtr is r1
+        if (srcPtr != Reg.R3) {
+            mov(Reg.R3, srcPtr); // before r1 is overwritten, in case srcPtr is r1
+        }
         if (dstPtr != Reg.R1) {
             mov(Reg.R1, dstPtr);
+        }
+        if (dstOff != 0) {
+            add(Reg.R1, dstOff);
         }
         if (srcOff != 0) {
             add(Reg.R3, srcOff);

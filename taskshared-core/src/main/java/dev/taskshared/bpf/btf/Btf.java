@@ -165,6 +165,15 @@ public final class Btf {
         return typeId(name, BtfKind.STRUCT).orElseThrow(() -> new IllegalArgumentException("BTF has no struct " + name));
     }
 
+    /**
+     * The id of typedef {@code btf_trace_<tracepoint>}, which a BTF-typed raw tracepoint program
+     * ({@code tp_btf}) names as its {@code attach_btf_id}.
+     */
+    public int rawTracepointTypeId(String tracepoint) {
+        return typeId("btf_trace_" + tracepoint, BtfKind.TYPEDEF)
+                .orElseThrow(() -> new IllegalArgumentException("BTF has no tracepoint " + tracepoint + " (no typedef btf_trace_" + tracepoint + ")"));
+    }
+
     /** Follows typedef, const, volatile, restrict and type tags to the underlying type. */
     public int resolve(int id) {
         int guard = 0;
