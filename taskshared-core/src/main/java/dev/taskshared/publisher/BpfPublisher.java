@@ -14,7 +14,6 @@ import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionHeader;
 import dev.taskshared.region.SlotLayout;
-import dev.taskshared.region.SlotReader;
 import dev.taskshared.region.SlotWriter;
 import dev.taskshared.sys.Libc;
 import java.lang.foreign.Arena;
@@ -149,62 +148,47 @@ public final class BpfPublisher implements Publisher {
 
     @Override
     public void register(ProcTask task, int slotIndex, MemorySegment slot) {
-        seedFromProc(task, slot);
+        seed(task, slot);
         tidSlot.update(BpfMap.u32(task.tid()), BpfMap.u32(slotIndex), BpfMap.ANY);
-        if (task.tid() == Libc.gettid()) {
-            seedRunningSelf(slot);
-        }
     }
 
     /**
-     * Seeds the totals from the kernel's values so that they mean what schedstat means, taking the
-     * thread as off CPU since now: its next switch-in counts from here, its next switch-out
-     * replaces the sum with the kernel's. Written before the tid enters tid_slot, so the programs
-     * never see a half-seeded slot.
+     * Seeds the totals from the kernel's values, so that they mean what schedstat means, and the
+     * off-CPU origin (off_cpu = wall - CPU time since registration). Written before the tid
+     * enters tid_slot, so the programs never see a half-seeded slot.
+     *
+     * <p>The thread registering itself is running: its CPU time is read exactly with
+     * CLOCK_THREAD_CPUTIME_ID, and it is on CPU since now. Another thread is taken as off CPU;
+     * its schedstat sum may lag by up to a tick if it is running, which offsets its off-CPU
+     * total by as much (its next switch-out replaces the sum with the kernel's exact value).
      */
-    private static void seedFromProc(ProcTask task, MemorySegment slot) {
+    private static void seed(ProcTask task, MemorySegment slot) {
         long[] schedstat = new long[3];
         try (Arena arena = Arena.ofConfined()) {
             if (!task.readSchedstat(arena.allocate(ProcTask.BUFFER_SIZE), schedstat)) {
                 throw new IllegalStateException("thread " + task.tid() + " exited during registration");
             }
         }
-        int seq = SlotWriter.begin(slot);
-        SlotWriter.putLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS, schedstat[0]);
-        SlotWriter.putLong(slot, SlotLayout.RUN_DELAY_NS, schedstat[1]);
-        SlotWriter.putLong(slot, SlotLayout.PCOUNT, schedstat[2]);
-        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, 0);
-        SlotWriter.putLong(slot, SlotLayout.SWITCHED_OUT_AT_NS, System.nanoTime());
-        SlotWriter.putInt(slot, SlotLayout.CPU, -1);
-        SlotWriter.end(slot, seq);
-    }
-
-    /**
-     * The registering thread is running: its exact CPU time is CLOCK_THREAD_CPUTIME_ID and it is
-     * on CPU since now. Skipped if the programs already recorded a switch-in (then the slot is
-     * exact already); the clock read is retried until it is not split by a preemption.
-     */
-    private static void seedRunningSelf(MemorySegment slot) {
-        long pcount = SlotReader.getLong(slot, SlotLayout.PCOUNT);
-        long sum;
-        long now;
-        int tries = 0;
-        do {
-            long before = System.nanoTime();
-            sum = Libc.threadCpuTimeNanos();
-            now = System.nanoTime();
-            if (now - before < 20_000) {
-                break;
+        boolean self = task.tid() == Libc.gettid();
+        long sum = schedstat[0];
+        long now = System.nanoTime();
+        if (self) {
+            for (int tries = 0; tries < 10; tries++) { // a clock pair not split by a preemption
+                long before = System.nanoTime();
+                sum = Libc.threadCpuTimeNanos();
+                now = System.nanoTime();
+                if (now - before < 20_000) {
+                    break;
+                }
             }
-        } while (++tries < 10);
-        if (SlotReader.getLong(slot, SlotLayout.PCOUNT) != pcount) {
-            return;
         }
         int seq = SlotWriter.begin(slot);
         SlotWriter.putLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS, sum);
-        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, now);
-        SlotWriter.putLong(slot, SlotLayout.SWITCHED_OUT_AT_NS, 0);
-        SlotWriter.putInt(slot, SlotLayout.CPU, Libc.schedGetcpu());
+        SlotWriter.putLong(slot, SlotLayout.RUN_DELAY_NS, schedstat[1]);
+        SlotWriter.putLong(slot, SlotLayout.PCOUNT, schedstat[2]);
+        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, self ? now : 0);
+        SlotWriter.putLong(slot, SlotLayout.OFF_CPU_ORIGIN_NS, now - sum);
+        SlotWriter.putInt(slot, SlotLayout.CPU, self ? Libc.schedGetcpu() : -1);
         SlotWriter.end(slot, seq);
     }
 

@@ -119,9 +119,10 @@ final class SchedPrograms {
      *
      * <pre>
      * prev registered: sum_exec_runtime = prev->se.sum_exec_runtime (the kernel's, exact at switch-out);
-     *                  run_delay, pcount = max(slot, the kernel's);  on_cpu_since = 0; switched_out_at = now;
+     *                  run_delay, pcount = max(slot, the kernel's);  on_cpu_since = 0;
      *                  !preempt && prev_state ? nvcsw++ : nivcsw++;  prev_state == 0 (still runnable) ? runnable_since = now
-     * next registered: cpu changed ? migrations++;  off_cpu += now - switched_out_at;
+     * next registered: cpu changed ? migrations++;  sum_exec_runtime = next->se.sum_exec_runtime;
+     *                  off_cpu = now - sum_exec_runtime - off_cpu_origin;
      *                  run_delay += now - runnable_since;  pcount++;  on_cpu_since = now
      * </pre>
      */
@@ -149,7 +150,6 @@ final class SchedPrograms {
                 .stx(DW, R9, (int) SlotLayout.PCOUNT, R1)
                 .label("keep_pcount")
                 .st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0)
-                .stx(DW, R9, (int) SlotLayout.SWITCHED_OUT_AT_NS, R7)
                 .ldx(DW, R1, R6, 0)            // preempt
                 .ldx(DW, R2, R6, 24)           // prev_state
                 .jne(R1, 0, "involuntary")
@@ -177,15 +177,18 @@ final class SchedPrograms {
         increment(a, SlotLayout.MIGRATIONS);
         a.label("set_cpu")
                 .stx(W, R9, (int) SlotLayout.CPU, R0)
-                .label("same_cpu")
-                .ldx(DW, R1, R9, (int) SlotLayout.SWITCHED_OUT_AT_NS)
-                .jeq(R1, 0, "no_off")
+                .label("same_cpu");
+        // off_cpu = now - (kernel CPU time) - origin: wall minus CPU since registration, so that
+        // on + off = wall exactly in the kernel's own CPU accounting. Kept monotonic.
+        readTaskU64(a, 2, off.sumExecRuntime());
+        a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1) // the kernel's final sum of the last run
                 .mov(R2, R7)
                 .sub(R2, R1)
+                .ldx(DW, R1, R9, (int) SlotLayout.OFF_CPU_ORIGIN_NS)
+                .sub(R2, R1)
                 .ldx(DW, R1, R9, (int) SlotLayout.OFF_CPU_NS)
-                .add(R1, R2)
-                .stx(DW, R9, (int) SlotLayout.OFF_CPU_NS, R1)
-                .st(DW, R9, (int) SlotLayout.SWITCHED_OUT_AT_NS, 0)
+                .jslt(R2, R1, "no_off")
+                .stx(DW, R9, (int) SlotLayout.OFF_CPU_NS, R2)
                 .label("no_off")
                 .ldx(DW, R1, R9, (int) SlotLayout.RUNNABLE_SINCE_NS)
                 .jeq(R1, 0, "no_wait")

@@ -23,7 +23,7 @@ import java.lang.foreign.StructLayout;
  *  56 | nivcsw                |       publisher
  *  64 | migrations            |       publisher
  *  72 | cpu  u32  | gen  u32  |       cpu: publisher; gen: registry, bumped at every registration
- *  80 | switched_out_at_ns    |       publisher-private: when it last left a CPU
+ *  80 | off_cpu_origin_ns     |       publisher-private: registration time - CPU time then
  *  88 | runnable_since_ns     |       publisher-private: wakeup or preemption time, 0 if not waiting
  *  96 | registered_at_ns      |       registry (CLOCK_MONOTONIC)
  * 104 | reserved (24 bytes)   |
@@ -48,7 +48,7 @@ public final class SlotLayout {
             JAVA_LONG.withName("migrations"),
             JAVA_INT.withName("cpu"),
             JAVA_INT.withName("generation"),
-            JAVA_LONG.withName("switched_out_at_ns"),
+            JAVA_LONG.withName("off_cpu_origin_ns"),
             JAVA_LONG.withName("runnable_since_ns"),
             JAVA_LONG.withName("registered_at_ns"),
             MemoryLayout.paddingLayout(24)).withName("taskshared_slot");
@@ -65,7 +65,7 @@ public final class SlotLayout {
     public static final long MIGRATIONS = offset("migrations");
     public static final long CPU = offset("cpu");
     public static final long GENERATION = offset("generation");
-    public static final long SWITCHED_OUT_AT_NS = offset("switched_out_at_ns");
+    public static final long OFF_CPU_ORIGIN_NS = offset("off_cpu_origin_ns");
     public static final long RUNNABLE_SINCE_NS = offset("runnable_since_ns");
     public static final long REGISTERED_AT_NS = offset("registered_at_ns");
 

@@ -52,7 +52,7 @@ public final class SlotWriter {
         }
         putInt(slot, SlotLayout.CPU, -1);
         putInt(slot, SlotLayout.GENERATION, (int) INT.getOpaque(slot, SlotLayout.GENERATION) + 1);
-        putLong(slot, SlotLayout.SWITCHED_OUT_AT_NS, 0);
+        putLong(slot, SlotLayout.OFF_CPU_ORIGIN_NS, 0);
         putLong(slot, SlotLayout.RUNNABLE_SINCE_NS, 0);
         putLong(slot, SlotLayout.REGISTERED_AT_NS, registeredAtNanos);
         end(slot, seq);

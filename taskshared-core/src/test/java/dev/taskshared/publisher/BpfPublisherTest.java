@@ -191,6 +191,8 @@ class BpfPublisherTest {
         long[] result = new long[4];
         Thread t = Thread.ofPlatform().start(() -> {
             ThreadStats me = ts.currentThread();
+            me.cpuTimeNowNanos(); // warm: the first calls load classes, which the wall clock would see
+            me.offCpuNanos();
             long w0 = System.nanoTime();
             long on0 = me.cpuTimeNowNanos();
             long off0 = me.offCpuNanos();

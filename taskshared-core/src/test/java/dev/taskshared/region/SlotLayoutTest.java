@@ -29,7 +29,7 @@ class SlotLayoutTest {
         assertThat(SlotLayout.MIGRATIONS).isEqualTo(64);
         assertThat(SlotLayout.CPU).isEqualTo(72);
         assertThat(SlotLayout.GENERATION).isEqualTo(76);
-        assertThat(SlotLayout.SWITCHED_OUT_AT_NS).isEqualTo(80);
+        assertThat(SlotLayout.OFF_CPU_ORIGIN_NS).isEqualTo(80);
         assertThat(SlotLayout.RUNNABLE_SINCE_NS).isEqualTo(88);
         assertThat(SlotLayout.REGISTERED_AT_NS).isEqualTo(96);
     }
