@@ -148,8 +148,29 @@ public final class BpfPublisher implements Publisher {
 
     @Override
     public void register(ProcTask task, int slotIndex, MemorySegment slot) {
-        seed(task, slot);
+        long pcount = seed(task, slot);
         tidSlot.update(BpfMap.u32(task.tid()), BpfMap.u32(slotIndex), BpfMap.ANY);
+        if (task.tid() == Libc.gettid()) {
+            // A switch between the seed and the insert was invisible to the programs (it would
+            // leave on_cpu_since stale until the next one): seed again until none happened.
+            for (int i = 0; i < 5; i++) {
+                long now = readSchedstat(task)[2];
+                if (now == pcount) {
+                    break;
+                }
+                pcount = seed(task, slot);
+            }
+        }
+    }
+
+    private static long[] readSchedstat(ProcTask task) {
+        long[] schedstat = new long[3];
+        try (Arena arena = Arena.ofConfined()) {
+            if (!task.readSchedstat(arena.allocate(ProcTask.BUFFER_SIZE), schedstat)) {
+                throw new IllegalStateException("thread " + task.tid() + " exited during registration");
+            }
+        }
+        return schedstat;
     }
 
     /**
@@ -157,18 +178,13 @@ public final class BpfPublisher implements Publisher {
      * off-CPU origin (off_cpu = wall - CPU time since registration). Written before the tid
      * enters tid_slot, so the programs never see a half-seeded slot.
      *
-     * <p>The thread registering itself is running: its CPU time is read exactly with
+     * <p>Returns the kernel's pcount as read. The thread registering itself is running: its CPU time is read exactly with
      * CLOCK_THREAD_CPUTIME_ID, and it is on CPU since now. Another thread is taken as off CPU;
      * its schedstat sum may lag by up to a tick if it is running, which offsets its off-CPU
      * total by as much (its next switch-out replaces the sum with the kernel's exact value).
      */
-    private static void seed(ProcTask task, MemorySegment slot) {
-        long[] schedstat = new long[3];
-        try (Arena arena = Arena.ofConfined()) {
-            if (!task.readSchedstat(arena.allocate(ProcTask.BUFFER_SIZE), schedstat)) {
-                throw new IllegalStateException("thread " + task.tid() + " exited during registration");
-            }
-        }
+    private static long seed(ProcTask task, MemorySegment slot) {
+        long[] schedstat = readSchedstat(task);
         boolean self = task.tid() == Libc.gettid();
         long sum = schedstat[0];
         long now = System.nanoTime();
@@ -188,8 +204,10 @@ public final class BpfPublisher implements Publisher {
         SlotWriter.putLong(slot, SlotLayout.PCOUNT, schedstat[2]);
         SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, self ? now : 0);
         SlotWriter.putLong(slot, SlotLayout.OFF_CPU_ORIGIN_NS, now - sum);
+        SlotWriter.putLong(slot, SlotLayout.OFF_CPU_NS, 0);
         SlotWriter.putInt(slot, SlotLayout.CPU, self ? Libc.schedGetcpu() : -1);
         SlotWriter.end(slot, seq);
+        return schedstat[2];
     }
 
     @Override
