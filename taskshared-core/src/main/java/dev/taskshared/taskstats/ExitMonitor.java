@@ -57,7 +57,7 @@ public final class ExitMonitor implements AutoCloseable {
 
     // Receiver-thread state.
     private final CpuSocket[] sockets;
-    @SuppressWarnings("unchecked")
+    /** Registrations by CPU; copy-on-write so that a listener may (de)register while being called. */
     private final List<Registration>[] listeners;
 
     // Counters, written by the receiver thread, read by anyone.
@@ -148,7 +148,7 @@ public final class ExitMonitor implements AutoCloseable {
         int n = maxCpu + 1;
         this.sockets = new CpuSocket[n];
         @SuppressWarnings("unchecked")
-        List<Registration>[] l = new List[n];
+        List<Registration>[] l = (List<Registration>[]) new List<?>[n];
         this.listeners = l;
         for (int i = 0; i < n; i++) {
             listeners[i] = new CopyOnWriteArrayList<>();
