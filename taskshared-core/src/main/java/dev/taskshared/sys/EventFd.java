@@ -17,7 +17,7 @@ public final class EventFd implements AutoCloseable {
     private final int fd;
     private final MemorySegment one;
     private final MemorySegment sink;
-    private volatile boolean closed;
+    private boolean closed; // guarded by this: a signal must never reach a closed, possibly reused, descriptor
 
     public EventFd() {
         this.fd = (int) Libc.syscall("eventfd2", SYS_EVENTFD2, 0, EFD_NONBLOCK | EFD_CLOEXEC, 0, 0, 0, 0);
@@ -32,7 +32,7 @@ public final class EventFd implements AutoCloseable {
     }
 
     /** Makes the descriptor readable (one write syscall). */
-    public void signal() {
+    public synchronized void signal() {
         if (!closed) {
             Libc.write(fd, one, 8);
         }
@@ -44,7 +44,7 @@ public final class EventFd implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (!closed) {
             closed = true;
             Libc.closeQuietly(fd);

@@ -284,6 +284,9 @@ public final class ExitMonitor implements AutoCloseable {
         if (closing) {
             throw new IllegalStateException("exit monitor is closed");
         }
+        if (stopped) {
+            throw new IllegalStateException("exit monitor receiver failed: " + receiverFailure, receiverFailure);
+        }
         CompletableFuture<T> done = new CompletableFuture<>();
         commands.add(() -> {
             if (stopped) {
