@@ -1,0 +1,74 @@
+package dev.taskshared.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class DemoCommandTest {
+    private static final List<String> OPS = List.of("get", "put", "scan", "flush");
+    private static final List<String> COST_ROWS = List.of("threadstats_snapshot", "threadstats_run_delay",
+            "threadstats_cpu", "threadstats_cpu_time_now", "interval_start_stop", "mxbean_current_thread_cpu_time",
+            "mxbean_current_thread_user_time", "proc_schedstat", "clock_gettime_thread_cputime", "system_nano_time");
+
+    @Test
+    void demoJsonHasEveryOperationAndEveryWayOfMeasuring() throws Exception {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        int code = cmd.execute("demo", "--seconds", "2", "--iterations", "20000", "--json");
+        assertThat(code).isZero();
+
+        JsonNode root = new ObjectMapper().readTree(out.toString());
+        assertThat(root.path("mode").asText()).isIn("bpf", "sampling");
+        assertThat(root.path("mode_description").asText()).isNotBlank();
+        for (String op : OPS) {
+            JsonNode o = root.path("operations").path(op);
+            assertThat(o.path("count").asLong()).as(op + " count").isPositive();
+            double wall = o.path("wall_ns").path("mean").asDouble();
+            double cpu = o.path("cpu_ns").path("mean").asDouble();
+            assertThat(wall).as(op + " wall mean").isPositive();
+            assertThat(wall).as(op + " wall mean >= cpu mean").isGreaterThanOrEqualTo(cpu);
+            assertThat(o.path("off_cpu_ns").path("p99").isNumber()).isTrue();
+            assertThat(o.path("run_delay_ns").path("mean").isNumber()).isTrue();
+        }
+        // flush sleeps 1-3 ms: the library must see it off CPU
+        assertThat(root.path("operations").path("flush").path("off_cpu_ns").path("mean").asDouble()).isGreaterThan(900_000);
+        assertThat(root.path("checks").path("cpu_plus_off_cpu_matches_wall").asBoolean()).isTrue();
+
+        List<String> ids = new ArrayList<>();
+        for (JsonNode row : root.path("cost")) {
+            ids.add(row.path("id").asText());
+            assertThat(row.path("ns_per_op").asDouble()).as(row.path("id").asText()).isPositive();
+            assertThat(row.path("method").asText()).isNotBlank();
+        }
+        assertThat(ids).containsExactlyElementsOf(COST_ROWS);
+        assertThat(root.path("cost_note").asText()).contains("taskshared bench");
+    }
+
+    @Test
+    void textOutputNamesModeUnitsAndCosts() {
+        StringWriter out = new StringWriter();
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cmd.execute("demo", "--seconds", "1", "--iterations", "5000")).isZero();
+        assertThat(out.toString()).contains("mode: ", "wall µs", "cpu µs", "off-cpu µs", "run-queue µs", "ns/op",
+                "cpu + off-cpu = wall", "taskshared bench", "/proc/self/task/<tid>/schedstat");
+    }
+
+    @Test
+    void badSecondsIsAUsageError() {
+        CommandLine cmd = Main.newCommandLine();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        assertThat(cmd.execute("demo", "--seconds", "0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--seconds");
+    }
+}
