@@ -1,6 +1,9 @@
 package dev.taskshared;
 
+import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotReader;
 import dev.taskshared.sys.Libc;
+import java.lang.foreign.MemorySegment;
 
 /**
  * Measures one operation on the current thread: {@link #start()} before, {@link #stop()} after,
@@ -38,6 +41,7 @@ public final class Interval {
     private long nvcswDelta;
     private long nivcswDelta;
     private boolean valid;
+    private long wallRead;
 
     Interval(ThreadStats stats) {
         this.stats = stats;
@@ -50,10 +54,11 @@ public final class Interval {
     /** Marks the start of the operation. */
     public Interval start() {
         startOnHandleThread = onHandleThread();
-        startWall = System.nanoTime();
         if (offCpuFromSlot) {
-            startOff = stats.offCpuNanos();
+            startOff = offCpuAndWall();
+            startWall = wallRead;
         } else {
+            startWall = System.nanoTime();
             startCpu = stats.cpuTimeNowNanos();
         }
         startRunDelay = runDelay ? stats.runDelayNanos() : 0;
@@ -68,15 +73,16 @@ public final class Interval {
 
     /** Marks the end of the operation; the getters then describe start..stop. */
     public Interval stop() {
-        long endWall = System.nanoTime();
         if (offCpuFromSlot) {
-            off = stats.offCpuNanos() - startOff;
-            wall = endWall - startWall;
+            off = offCpuAndWall() - startOff;
+            wall = wallRead - startWall;
             cpu = wall - off;
         } else {
+            // CPU clock first, then wall: the CPU window lies inside the wall window.
             cpu = stats.cpuTimeNowNanos() - startCpu;
-            wall = endWall - startWall;
-            off = Math.max(0, wall - cpu);
+            wall = System.nanoTime() - startWall;
+            cpu = Math.min(cpu, wall); // two clocks: never report more CPU than time passed
+            off = wall - cpu;
         }
         runDelayNanos = runDelay ? stats.runDelayNanos() - startRunDelay : 0;
         pcountDelta = pcount ? stats.pcount() - startPcount : 0;
@@ -86,6 +92,25 @@ public final class Interval {
         }
         valid = startOnHandleThread && onHandleThread();
         return this;
+    }
+
+    /**
+     * off_cpu and the wall clock read with no context switch between them (the slot's sequence
+     * counter moves at every switch of its thread), so that a switch cannot fall between the two
+     * and be counted as CPU. Returns off_cpu; the wall clock is left in {@link #wallRead}.
+     */
+    private long offCpuAndWall() {
+        MemorySegment slot = stats.slot();
+        while (true) {
+            int seq = SlotReader.seq(slot);
+            long offCpu = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
+            long now = System.nanoTime();
+            if (SlotReader.validate(slot, seq)) {
+                stats.checkLive();
+                wallRead = now;
+                return offCpu;
+            }
+        }
     }
 
     /**

@@ -196,6 +196,10 @@ public final class ThreadStats {
         return owner;
     }
 
+    MemorySegment slot() {
+        return slot;
+    }
+
     private long read(Feature f, long offset) {
         require(f);
         long v = SlotReader.getLong(slot, offset);
@@ -210,7 +214,7 @@ public final class ThreadStats {
     }
 
     /** The value just read belongs to this registration only if the slot was not handed on. */
-    private void checkLive() {
+    void checkLive() {
         if (SlotReader.getInt(slot, SlotLayout.GENERATION) != generation) {
             throw released();
         }

@@ -186,16 +186,22 @@ class BpfPublisherTest {
         assertThat(me.supports(Feature.ON_CPU_SINCE)).isTrue();
     }
 
+    /**
+     * On-CPU + off-CPU = wall: an Interval's CPU (wall minus the slot's off-CPU delta) agrees with
+     * the kernel's CLOCK_THREAD_CPUTIME_ID over the same interval within 0.1% of the wall time.
+     * The kernel's clock is read on both sides of start() and stop(), so its delta brackets the
+     * interval's even if the thread is preempted there.
+     */
     @Test
     void onCpuPlusOffCpuEqualsWall() throws Exception {
-        long[] result = new long[4];
+        long[] r = new long[6];
         Thread t = Thread.ofPlatform().start(() -> {
             ThreadStats me = ts.currentThread();
-            me.cpuTimeNowNanos(); // warm: the first calls load classes, which the wall clock would see
-            me.offCpuNanos();
-            long w0 = System.nanoTime();
-            long on0 = me.cpuTimeNowNanos();
-            long off0 = me.offCpuNanos();
+            dev.taskshared.Interval in = me.newInterval();
+            in.start().stop(); // warm
+            long a = Libc.threadCpuTimeNanos();
+            in.start();
+            long b = Libc.threadCpuTimeNanos();
             for (int i = 0; i < 40; i++) {
                 spin(5_000_000L);
                 try {
@@ -204,19 +210,23 @@ class BpfPublisherTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            long off1 = me.offCpuNanos();
-            long on1 = me.cpuTimeNowNanos();
-            long w1 = System.nanoTime();
-            result[0] = w1 - w0;
-            result[1] = on1 - on0;
-            result[2] = off1 - off0;
-            result[3] = Libc.threadCpuTimeNanos();
+            long c = Libc.threadCpuTimeNanos();
+            in.stop();
+            long d = Libc.threadCpuTimeNanos();
+            r[0] = in.wallNanos();
+            r[1] = in.cpuNanos();
+            r[2] = in.offCpuNanos();
+            r[3] = c - b;
+            r[4] = d - a;
+            r[5] = in.switches();
         });
         t.join();
-        long wall = result[0];
-        long sum = result[1] + result[2];
-        assertThat(result[2]).as("it slept").isGreaterThan(100_000_000L);
-        assertThat(sum).as("on %d + off %d vs wall %d", result[1], result[2], wall).isCloseTo(wall, offset(wall / 1000));
+        long wall = r[0];
+        long tolerance = wall / 1000;
+        assertThat(r[2]).as("it slept 40 x 5 ms").isGreaterThan(150_000_000L);
+        assertThat(r[1] + r[2]).isEqualTo(wall);
+        assertThat(r[1]).as("on-CPU from wall - off-CPU (%d switches) vs CLOCK_THREAD_CPUTIME_ID [%d, %d], wall %d",
+                r[5], r[3], r[4], wall).isBetween(r[3] - tolerance, r[4] + tolerance);
     }
 
     @Test
