@@ -1,6 +1,16 @@
 package dev.taskshared;
 
+import dev.taskshared.bpf.BpfMap;
+import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.MapSpec;
+import dev.taskshared.bpf.ProgramType;
+import dev.taskshared.bpf.asm.Asm;
+import dev.taskshared.bpf.asm.Reg;
+import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.publisher.BpfPublisher;
+import dev.taskshared.region.SlotLayout;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.taskstats.Taskstats;
 import dev.taskshared.sys.Rseq;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -56,9 +66,11 @@ public final class Diagnostics {
     public static Report probe() {
         Check bpf = probeBpf();
         Check rseq = probeRseq();
-        String mode = bpf.available() ? "bpf" : "sampling";
-        String modeReason = bpf.available() ? "BPF is available: the kernel publishes at every context switch"
-                : "BPF is not available (" + bpf.reason() + "): a thread samples /proc";
+        Check publisher = bpf.available() ? probePublisher() : bpf;
+        String mode = publisher.available() ? "bpf" : "sampling";
+        String modeReason = publisher.available() ? publisher.reason()
+                : "BPF is not available (" + publisher.reason() + "): a thread samples /proc every "
+                        + Long.getLong("taskshared.sampleIntervalMillis", 10) + " ms";
         return new Report(mode, modeReason, kernel(), rseq, bpf, probeBtf(), probeTracefs(), probeTaskstats(), probeDelayacct());
     }
 
@@ -126,11 +138,37 @@ public final class Diagnostics {
         }
     }
 
+    /** Creates an array map and loads a trivial raw-tracepoint program, as the publisher would. */
     static Check probeBpf() {
-        return Check.no("the BPF publisher is not part of this build yet");
+        if (!Btf.vmlinuxAvailable()) {
+            return Check.no("/sys/kernel/btf/vmlinux is missing: task_struct offsets cannot be found");
+        }
+        try (BpfMap map = BpfMap.create(MapSpec.array(SlotLayout.SLOT_SIZE, SlotLayout.SLOTS_PER_PAGE).mmapable().named("ts_probe"));
+             BpfProgram prog = BpfProgram.load(ProgramType.RAW_TRACEPOINT, new Asm().mov(Reg.R0, 0).exit().build())) {
+            map.mmap();
+            long pid = Btf.vmlinux().offsetOf("task_struct", "pid");
+            return Check.yes("created an mmapable array map and loaded a raw-tracepoint program; "
+                    + "task_struct.pid at offset " + pid + " (BTF)");
+        } catch (RuntimeException | LinkageError e) {
+            return Check.no(e.getMessage());
+        }
     }
 
     static Check probeTaskstats() {
-        return Check.no("the taskstats client is not part of this build yet");
+        try (Taskstats t = Taskstats.open()) {
+            t.queryTgid(Libc.getpid());
+            return Check.yes("genetlink family TASKSTATS (id " + t.familyId() + ") answers queries; exit records by cpumask");
+        } catch (RuntimeException | LinkageError e) {
+            return Check.no(Taskstats.unavailableReason().orElse(e.getMessage()));
+        }
+    }
+
+    /** Whether the BPF publisher itself starts (attaches its programs), and why not. */
+    static Check probePublisher() {
+        try (BpfPublisher p = BpfPublisher.start()) {
+            return Check.yes(p.description());
+        } catch (RuntimeException | LinkageError e) {
+            return Check.no(e.getMessage());
+        }
     }
 }

@@ -84,7 +84,8 @@ public final class Interval {
             cpu = Math.min(cpu, wall); // two clocks: never report more CPU than time passed
             off = wall - cpu;
         }
-        runDelayNanos = runDelay ? stats.runDelayNanos() - startRunDelay : 0;
+        // run_delay is the kernel's at switch-out and our estimate in between: never report a step back
+        runDelayNanos = runDelay ? Math.max(0, stats.runDelayNanos() - startRunDelay) : 0;
         pcountDelta = pcount ? stats.pcount() - startPcount : 0;
         if (switches) {
             nvcswDelta = stats.nvcsw() - startNvcsw;

@@ -65,7 +65,7 @@ final class Registry implements AutoCloseable {
     private final long reapIntervalNanos;
     private volatile boolean closed;
     private long reclaimed;
-    private volatile java.util.function.Consumer<BpfExitEvent> exitListener = e -> { };
+    private final java.util.List<java.util.function.Consumer<BpfExitEvent>> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos) {
         this.pid = pid;
@@ -87,12 +87,19 @@ final class Registry implements AutoCloseable {
                 reclaimed++;
             }
         }
-        exitListener.accept(e);
+        for (java.util.function.Consumer<BpfExitEvent> l : exitListeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException failure) {
+                System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "thread exit listener failed", failure);
+            }
+        }
     }
 
-    /** Where exits go after the slot is freed (exit listeners). */
-    void exitListener(java.util.function.Consumer<BpfExitEvent> listener) {
-        this.exitListener = listener;
+    /** Adds a listener of registered threads' exits, called after the slot is freed; returns its remover. */
+    AutoCloseable addExitListener(java.util.function.Consumer<BpfExitEvent> listener) {
+        exitListeners.add(listener);
+        return () -> exitListeners.remove(listener);
     }
 
     Region region() {

@@ -1,5 +1,6 @@
 package dev.taskshared;
 
+import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.publisher.Publisher;
 import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.Region;
@@ -99,6 +100,11 @@ public final class TaskShared implements AutoCloseable {
         return b.build();
     }
 
+    /** Whether the default instance has been started (without starting it). */
+    public static boolean isStarted() {
+        return defaultInstance != null;
+    }
+
     /** The calling thread's handle in the default instance: {@code get().currentThread()}. */
     public static ThreadStats current() {
         return get().currentThread();
@@ -156,6 +162,23 @@ public final class TaskShared implements AutoCloseable {
         if (!ownProcess) {
             throw new IllegalStateException("this instance watches process " + pid + ", not the calling thread's");
         }
+    }
+
+    /**
+     * Calls {@code listener} with the final numbers and exit CPU of every registered thread that
+     * exits, after its slot is freed, on the publisher's thread (BPF mode; a sampling publisher
+     * does not see exits). Returns a handle that removes the listener.
+     */
+    public AutoCloseable onThreadExit(java.util.function.Consumer<BpfExitEvent> listener) {
+        return registry.addExitListener(listener);
+    }
+
+    /**
+     * Registered threads' exits that could not be reported because the publisher's ring buffer
+     * was full (their slots are still reclaimed, by the reaper). Always 0 in sampling mode.
+     */
+    public long lostThreadExits() {
+        return publisher.lostExits();
     }
 
     /** The live publisher's mode. */

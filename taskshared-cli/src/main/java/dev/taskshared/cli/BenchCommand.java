@@ -32,7 +32,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "REGEX", description = "Only benchmarks matching this JMH regex (class.method).")
     String include;
 
-    @Option(names = "--verbose", description = "Show JMH's own progress output.")
+    @Option(names = "--jmh-output", description = "Show JMH's own progress output.")
     boolean verbose;
 
     @Override

@@ -27,8 +27,11 @@ import picocli.CommandLine.Spec;
         description = "Per-thread scheduler statistics (CPU time, off-CPU, run-queue delay, switches, current CPU)"
                 + " for JVM threads, read with plain memory loads.",
         subcommands = {
-            // The lead adds DoctorCommand, TopCommand, ExitsCommand, BenchCommand here.
+            DoctorCommand.class,
             DemoCommand.class,
+            TopCommand.class,
+            ExitsCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Callable<Integer> {

@@ -216,7 +216,8 @@ public final class BpfPublisher implements Publisher {
     }
 
     /** Exit records lost because the ring buffer was full (counted by the exit program). */
-    public long droppedExits() {
+    @Override
+    public long lostExits() {
         return drops.lookup(0).map(b -> java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()).orElse(0L);
     }
 

@@ -42,6 +42,11 @@ public interface Publisher extends AutoCloseable {
     default void setExitSink(java.util.function.Consumer<BpfExitEvent> sink) {
     }
 
+    /** Exits that could not be reported (a full ring buffer); 0 for publishers that see none. */
+    default long lostExits() {
+        return 0;
+    }
+
     /** Why this publisher was chosen, for {@code doctor} and the API. */
     String description();
 

@@ -119,7 +119,7 @@ final class SchedPrograms {
      *
      * <pre>
      * prev registered: sum_exec_runtime = prev->se.sum_exec_runtime (the kernel's, exact at switch-out);
-     *                  run_delay, pcount = max(slot, the kernel's);  on_cpu_since = 0;
+     *                  run_delay, pcount = the kernel's;  on_cpu_since = 0;
      *                  !preempt && prev_state ? nvcsw++ : nivcsw++;  prev_state == 0 (still runnable) ? runnable_since = now
      * next registered: cpu changed ? migrations++;  sum_exec_runtime = next->se.sum_exec_runtime;
      *                  off_cpu = now - sum_exec_runtime - off_cpu_origin;
@@ -139,16 +139,12 @@ final class SchedPrograms {
         bumpSeq(a);
         readTaskU64(a, 1, off.sumExecRuntime());
         a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1);
+        // run_delay and pcount: the kernel's own, exact while the thread is off CPU (its switch-in
+        // adds an estimate of the arrival the kernel is about to count).
         readTaskU64(a, 1, off.runDelay());
-        a.ldx(DW, R2, R9, (int) SlotLayout.RUN_DELAY_NS)
-                .jlt(R1, R2, "keep_run_delay")
-                .stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1)
-                .label("keep_run_delay");
+        a.stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1);
         readTaskU64(a, 1, off.pcount());
-        a.ldx(DW, R2, R9, (int) SlotLayout.PCOUNT)
-                .jlt(R1, R2, "keep_pcount")
-                .stx(DW, R9, (int) SlotLayout.PCOUNT, R1)
-                .label("keep_pcount")
+        a.stx(DW, R9, (int) SlotLayout.PCOUNT, R1)
                 .st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0)
                 .ldx(DW, R1, R6, 0)            // preempt
                 .ldx(DW, R2, R6, 24)           // prev_state

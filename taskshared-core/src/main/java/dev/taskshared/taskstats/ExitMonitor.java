@@ -1,5 +1,7 @@
 package dev.taskshared.taskstats;
 
+import dev.taskshared.TaskShared;
+
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.EventFd;
 import dev.taskshared.sys.NetlinkSocket;
@@ -540,6 +542,37 @@ public final class ExitMonitor implements AutoCloseable {
                 } catch (RuntimeException e) {
                     noteListenerFailure(e);
                 }
+            }
+        }
+    }
+
+    /**
+     * Also delivers the exits of threads registered with {@code taskShared} in BPF mode (final slot
+     * numbers and exit CPU, {@link ExitRecord.Source#BPF}) to the listeners of the CPU they exited
+     * on, on the receiver thread like every other record. Returns a handle that stops it. A
+     * sampling-mode instance sees no exits, so nothing arrives from it.
+     */
+    public AutoCloseable follow(TaskShared taskShared) {
+        return taskShared.onThreadExit(e -> {
+            ExitRecord record = ExitRecord.of(e);
+            commands.add(() -> dispatch(record));
+            wakeup.signal();
+        });
+    }
+
+    /** Hands a record from a publisher to the listeners of its CPU (receiver thread). */
+    private void dispatch(ExitRecord record) {
+        int cpu = record.cpu();
+        if (cpu < 0 || cpu > maxCpu) {
+            return;
+        }
+        received.incrementAndGet(cpu);
+        for (Registration r : listeners[cpu]) {
+            try {
+                r.listener.onExit(record);
+                r.delivered.incrementAndGet();
+            } catch (RuntimeException e) {
+                noteListenerFailure(e);
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.taskshared.taskstats;
 
+import dev.taskshared.publisher.BpfExitEvent;
+
 /**
  * The final statistics of a task, or of a whole thread group, that exited on {@code cpu}.
  *
@@ -9,9 +11,21 @@ package dev.taskshared.taskstats;
  * @param cpu the CPU the task exited on
  * @param source where the record came from
  * @param kind one task, or the sum over a thread group
- * @param stats the statistics
+ * @param stats the kernel's statistics ({@link Source#TASKSTATS}); null for a {@link Source#BPF} record
+ * @param thread the slot's final numbers ({@link Source#BPF}); null for a taskstats record
  */
-public record ExitRecord(int tid, int tgid, String comm, int cpu, Source source, Kind kind, TaskStats stats) {
+public record ExitRecord(int tid, int tgid, String comm, int cpu, Source source, Kind kind, TaskStats stats,
+                         BpfExitEvent thread) {
+
+    /** A taskstats record. */
+    public ExitRecord(int tid, int tgid, String comm, int cpu, Source source, Kind kind, TaskStats stats) {
+        this(tid, tgid, comm, cpu, source, kind, stats, null);
+    }
+
+    /** The record of a registered thread's exit, seen by the BPF publisher. */
+    public static ExitRecord of(BpfExitEvent e) {
+        return new ExitRecord(e.tid(), e.tgid(), e.comm(), e.cpu(), Source.BPF, Kind.TASK, null, e);
+    }
 
     /** Who delivered the record. */
     public enum Source {

@@ -268,6 +268,26 @@ public record TaskStats(
             return type;
         }
 
+        /**
+         * The kernel name with its unit, for JSON: {@code cpu_delay_total_ns}, {@code ac_utime_us},
+         * {@code hiwater_rss_kib}, {@code coremem_mb_us}, {@code read_char_bytes}, {@code ac_btime_s};
+         * counts and identifiers keep the kernel name.
+         */
+        public String jsonName() {
+            String n = kernelName;
+            if (n.contains("_delay_") || n.endsWith("run_real_total") || n.endsWith("run_virtual_total")) {
+                return n + "_ns";
+            }
+            return switch (n) {
+                case "ac_utime", "ac_stime", "ac_utimescaled", "ac_stimescaled", "ac_etime", "ac_tgetime" -> n + "_us";
+                case "hiwater_rss", "hiwater_vm" -> n + "_kib";
+                case "coremem", "virtmem" -> n + "_mb_us";
+                case "read_char", "write_char" -> n + "_bytes";
+                case "ac_btime", "ac_btime64" -> n + "_s";
+                default -> n;
+            };
+        }
+
         /** The first struct version that has this field. */
         public int sinceVersion() {
             return sinceVersion;
