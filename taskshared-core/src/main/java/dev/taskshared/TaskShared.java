@@ -181,6 +181,14 @@ public final class TaskShared implements AutoCloseable {
         return publisher.lostExits();
     }
 
+    /**
+     * What the kernel reports of each BPF program of this instance (run counts and run time while
+     * BPF statistics are enabled), by program name; empty in sampling mode.
+     */
+    public java.util.Map<String, dev.taskshared.bpf.ProgramInfo> bpfProgramInfo() {
+        return publisher instanceof dev.taskshared.publisher.BpfPublisher b ? b.programInfo() : java.util.Map.of();
+    }
+
     /** The live publisher's mode. */
     public Mode mode() {
         return publisher.mode();

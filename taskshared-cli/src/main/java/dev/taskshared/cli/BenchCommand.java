@@ -3,6 +3,7 @@ package dev.taskshared.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskshared.bench.BenchRunner;
 import dev.taskshared.bench.BenchRunner.Row;
+import dev.taskshared.bench.SwitchCost;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,7 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
             out.println("running JMH" + (quick ? " (--quick)" : "") + "; this takes a few minutes...");
             out.flush();
         }
-        List<Row> rows = BenchRunner.run(quick, include, verbose);
+        List<Row> rows = new ArrayList<>(BenchRunner.run(quick, include, verbose));
+        if (include == null) {
+            rows.addAll(switchCost(spec.commandLine().getErr()));
+        }
         if (json) {
             List<Map<String, Object>> results = new ArrayList<>();
             for (Row r : rows) {
@@ -64,6 +68,19 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The sched_switch program's own cost, from the kernel's BPF run-time statistics (BPF mode only). */
+    private static List<Row> switchCost(PrintWriter err) {
+        try {
+            SwitchCost.Result r = SwitchCost.measure(java.time.Duration.ofSeconds(2));
+            return List.of(new Row("bpf_sched_switch_unregistered", r.missNanos(), Double.NaN, Double.NaN, Double.NaN),
+                    new Row("bpf_sched_switch_registered", r.registeredNanos(), Double.NaN, Double.NaN, Double.NaN));
+        } catch (RuntimeException | InterruptedException e) {
+            err.println("taskshared: the BPF programs' cost was not measured: " + e.getMessage());
+            err.flush();
+            return List.of(); // absent, not invented
+        }
     }
 
     private static Double finite(double v) {
