@@ -50,7 +50,7 @@ public final class BenchRunner {
                 .measurementIterations(quick ? 3 : 5)
                 .measurementTime(TimeValue.seconds(quick ? 1 : 2))
                 .timeUnit(TimeUnit.NANOSECONDS)
-                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "-Xss512k")
+                .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss512k")
                 .addProfiler(GCProfiler.class)
                 .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
         Collection<RunResult> results = new Runner(opts.build()).run();

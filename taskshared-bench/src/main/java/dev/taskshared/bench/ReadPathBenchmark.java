@@ -113,9 +113,48 @@ public class ReadPathBenchmark {
         return System.nanoTime();
     }
 
-    /** A plain field load: the floor that read_own_stats is compared against. */
+    /** A plain field load: the floor of one number. */
     @Benchmark
     public long plain_load() {
         return plain;
     }
+
+    /** One number through the public API: {@code runDelayNanos()}, a load plus the handle's checks. */
+    @Benchmark
+    public long read_one_field() {
+        return me.runDelayNanos();
+    }
+
+    /**
+     * The physical floor of read_own_stats: the same twelve fields copied from native memory with
+     * plain loads, no sequence counter, no checks.
+     */
+    @Benchmark
+    public PlainCopy plain_copy() {
+        return copy.from(raw);
+    }
+
+    /** Twelve fields, as a snapshot holds them. */
+    public static final class PlainCopy {
+        long a, b, c, d, e, f, g, h, i, j, k, l;
+
+        PlainCopy from(java.lang.foreign.MemorySegment s) {
+            a = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+            b = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 8);
+            c = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 16);
+            d = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 24);
+            e = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 32);
+            f = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 40);
+            g = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 48);
+            h = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 56);
+            i = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 64);
+            j = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 72);
+            k = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 80);
+            l = s.get(java.lang.foreign.ValueLayout.JAVA_LONG, 88);
+            return this;
+        }
+    }
+
+    private final PlainCopy copy = new PlainCopy();
+    private final java.lang.foreign.MemorySegment raw = java.lang.foreign.Arena.ofAuto().allocate(128, 128);
 }

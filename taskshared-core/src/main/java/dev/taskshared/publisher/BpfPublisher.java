@@ -18,6 +18,7 @@ import dev.taskshared.region.SlotWriter;
 import dev.taskshared.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,6 +55,11 @@ public final class BpfPublisher implements Publisher {
     private final RingBuffer ring;
     private final Thread exitReader;
     private volatile Consumer<BpfExitEvent> exitSink = e -> { };
+    // Registration scratch, used under this object's lock: no allocation per registration.
+    private final MemorySegment scratch = Arena.ofAuto().allocate(ProcTask.BUFFER_SIZE);
+    private final MemorySegment key = Arena.ofAuto().allocate(4, 4);
+    private final MemorySegment value = Arena.ofAuto().allocate(4, 4);
+    private final long[] schedstat = new long[3];
     private volatile boolean running = true;
     private volatile long exitEvents;
 
@@ -147,9 +153,11 @@ public final class BpfPublisher implements Publisher {
     }
 
     @Override
-    public void register(ProcTask task, int slotIndex, MemorySegment slot) {
+    public synchronized void register(ProcTask task, int slotIndex, MemorySegment slot) {
         long pcount = seed(task, slot);
-        tidSlot.update(BpfMap.u32(task.tid()), BpfMap.u32(slotIndex), BpfMap.ANY);
+        key.set(ValueLayout.JAVA_INT, 0, task.tid());
+        value.set(ValueLayout.JAVA_INT, 0, slotIndex);
+        tidSlot.update(key, value, BpfMap.ANY);
         if (task.tid() == Libc.gettid()) {
             // A switch between the seed and the insert was invisible to the programs (it would
             // leave on_cpu_since stale until the next one): seed again until none happened.
@@ -163,12 +171,10 @@ public final class BpfPublisher implements Publisher {
         }
     }
 
-    private static long[] readSchedstat(ProcTask task) {
-        long[] schedstat = new long[3];
-        try (Arena arena = Arena.ofConfined()) {
-            if (!task.readSchedstat(arena.allocate(ProcTask.BUFFER_SIZE), schedstat)) {
-                throw new IllegalStateException("thread " + task.tid() + " exited during registration");
-            }
+    /** Reads schedstat into {@link #schedstat}; the registry serialises registrations, so one buffer serves. */
+    private long[] readSchedstat(ProcTask task) {
+        if (!task.readSchedstat(scratch, schedstat)) {
+            throw new IllegalStateException("thread " + task.tid() + " exited during registration");
         }
         return schedstat;
     }
@@ -183,7 +189,7 @@ public final class BpfPublisher implements Publisher {
      * its schedstat sum may lag by up to a tick if it is running, which offsets its off-CPU
      * total by as much (its next switch-out replaces the sum with the kernel's exact value).
      */
-    private static long seed(ProcTask task, MemorySegment slot) {
+    private long seed(ProcTask task, MemorySegment slot) {
         long[] schedstat = readSchedstat(task);
         boolean self = task.tid() == Libc.gettid();
         long sum = schedstat[0];
@@ -212,7 +218,10 @@ public final class BpfPublisher implements Publisher {
 
     @Override
     public void unregister(ProcTask task, int slotIndex, MemorySegment slot) {
-        tidSlot.delete(BpfMap.u32(task.tid())); // absent when its exit already removed it
+        synchronized (this) {
+            key.set(ValueLayout.JAVA_INT, 0, task.tid());
+            tidSlot.delete(key); // absent when its exit already removed it
+        }
     }
 
     /** Exit records lost because the ring buffer was full (counted by the exit program). */

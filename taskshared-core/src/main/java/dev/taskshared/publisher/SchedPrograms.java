@@ -82,6 +82,14 @@ final class SchedPrograms {
                 .mov(R9, R0);
     }
 
+    /** r7 = bpf_ktime_get_ns() unless already read. Clobbers r0-r5. */
+    private static void now(Asm a, String label) {
+        a.jne(R7, 0, label)
+                .call(Helper.KTIME_GET_NS)
+                .mov(R7, R0)
+                .label(label);
+    }
+
     /** *(u32 *)(r9 + seq) += 1, atomically: odd opens a write, even closes it. */
     private static void bumpSeq(Asm a) {
         a.mov(R1, 1).atomicAdd(W, R9, (int) SlotLayout.SEQ, R1);
@@ -129,13 +137,13 @@ final class SchedPrograms {
     static Instructions schedSwitch(MapRef tidSlot, MapRef pages, TaskOffsets off) {
         Asm a = new Asm();
         a.mov(R6, R1)
-                .call(Helper.KTIME_GET_NS)
-                .mov(R7, R0);
+                .mov(R7, 0); // now: read on the first hit only, so a miss costs no clock read
 
         // ---- prev, switching out: it is the current task.
         a.call(Helper.GET_CURRENT_PID_TGID)
                 .stx(W, FP, FP_TID, R0);
         lookupSlot(a, tidSlot, pages, "next");
+        now(a, "prev_now");
         bumpSeq(a);
         readTaskU64(a, 1, off.sumExecRuntime());
         a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1);
@@ -165,6 +173,7 @@ final class SchedPrograms {
         a.label("next");
         readTid(a, 2, off.pid());
         lookupSlot(a, tidSlot, pages, "out");
+        now(a, "next_now");
         bumpSeq(a);
         a.call(Helper.GET_SMP_PROCESSOR_ID)
                 .ldx(W, R1, R9, (int) SlotLayout.CPU)
