@@ -66,7 +66,8 @@ public final class BenchRunner {
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         String cls = params.getBenchmark().substring(0, params.getBenchmark().lastIndexOf('.'));
         String name = switch (cls.substring(cls.lastIndexOf('.') + 1)) {
-            case "PingPongBenchmark" -> "pingpong_" + params.getParam("publisher");
+            case "PingPongBenchmark" -> "pingpong_" + (params.getParam("cpus").equals("one") ? "" : "cross_cpu_")
+                    + params.getParam("publisher");
             case "ScalingBenchmark" -> (method.equals("read") ? "read_own_stats_with_" : "registration_with_")
                     + params.getParam("registered") + "_threads";
             default -> method;

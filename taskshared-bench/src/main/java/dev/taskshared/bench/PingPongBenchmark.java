@@ -2,6 +2,7 @@ package dev.taskshared.bench;
 
 import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
+import dev.taskshared.sys.Libc;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -15,9 +16,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Two threads hand a token back and forth, each blocking until it comes back: a context switch
- * each way. {@code published} attaches the BPF publisher with both threads registered, so the
- * difference is what the scheduler programs cost per switch.
+ * Two threads on one CPU hand a token back and forth, each blocking until it comes back: a
+ * wakeup and a context switch each way, with no idle state or cross-CPU wakeup in between (on
+ * this VM those vary by tens of microseconds and drown the difference). {@code published}
+ * attaches the BPF publisher with both threads registered, so the difference is what the
+ * scheduler programs cost per round trip.
  */
 @State(Scope.Thread)
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
@@ -27,20 +30,35 @@ public class PingPongBenchmark {
     @Param({"plain", "published"})
     public String publisher;
 
+    /** {@code one}: both threads on the first allowed CPU; {@code two}: wherever the scheduler puts them. */
+    @Param({"one", "two"})
+    public String cpus;
+
     private TaskShared ts;
     private Thread partner;
     private Thread self;
     private volatile int turn; // 0: the benchmark thread holds the token, 1: the partner
     private volatile boolean running = true;
 
+    private int[] affinity;
+
     @Setup(Level.Trial)
     public void start() {
         self = Thread.currentThread();
+        affinity = Libc.getAffinity(0);
+        boolean pin = cpus.equals("one");
+        if (pin) {
+            Libc.setAffinity(0, affinity[0]);
+        }
         if (publisher.equals("published")) {
             ts = TaskShared.builder().mode(Mode.BPF).build();
             ts.currentThread();
         }
+        int cpu = affinity[0];
         partner = Thread.ofPlatform().daemon().name("pong").start(() -> {
+            if (pin) {
+                Libc.setAffinity(0, cpu);
+            }
             if (ts != null) {
                 ts.currentThread();
             }
@@ -62,6 +80,7 @@ public class PingPongBenchmark {
         if (ts != null) {
             ts.close();
         }
+        Libc.setAffinity(0, affinity);
     }
 
     /** One round trip. */

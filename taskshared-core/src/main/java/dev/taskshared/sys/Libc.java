@@ -126,7 +126,8 @@ public final class Libc {
         return s.getString(0, StandardCharsets.UTF_8);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
+    /** What a failed downcall threw, as an unchecked exception (Errors propagate as they are). */
+    static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }

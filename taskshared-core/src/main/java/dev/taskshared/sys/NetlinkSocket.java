@@ -73,16 +73,6 @@ public final class NetlinkSocket implements AutoCloseable {
         return Libc.LINKER.downcallHandle(Libc.symbol(name), fd, CAPTURE_ERRNO);
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            return r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
-    }
-
     /**
      * Opens and binds a netlink socket of {@code protocol} ({@link #NETLINK_GENERIC} for genetlink).
      * The kernel picks the port id. Extended acks are asked for (error messages in NLMSG_ERROR),
@@ -94,7 +84,7 @@ public final class NetlinkSocket implements AutoCloseable {
         try {
             fd = (int) SOCKET.invokeExact(capture, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
         if (fd < 0) {
             throw new ErrnoException("socket(AF_NETLINK, " + protocol + ")", Libc.lastErrno(capture));
@@ -117,7 +107,7 @@ public final class NetlinkSocket implements AutoCloseable {
             return socket;
         } catch (Throwable t) {
             Libc.closeQuietly(fd);
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -138,7 +128,7 @@ public final class NetlinkSocket implements AutoCloseable {
             int rc = (int) SETSOCKOPT.invokeExact(capture, fd, level, option, v, 4);
             return rc == 0 ? 0 : -Libc.lastErrno(capture);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -152,7 +142,7 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             return v.get(JAVA_INT, 0);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -192,7 +182,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 throw new ErrnoException("setsockopt(SO_RCVTIMEO)", Libc.lastErrno(capture));
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -213,7 +203,7 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             return Integer.toUnsignedLong(v.get(JAVA_INT, 4L * SK_MEMINFO_DROPS));
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -234,7 +224,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -263,7 +253,7 @@ public final class NetlinkSocket implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
@@ -294,7 +284,7 @@ public final class NetlinkSocket implements AutoCloseable {
             }
             return n;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.rethrow(t);
         }
     }
 
