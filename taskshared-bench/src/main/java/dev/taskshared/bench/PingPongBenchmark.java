@@ -16,8 +16,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Two threads on one CPU hand a token back and forth, each blocking until it comes back: a
- * wakeup and a context switch each way, with no idle state or cross-CPU wakeup in between (on
+ * Two threads hand a token back and forth, each blocking until it comes back: a
+ * wakeup and a context switch each way. With {@code cpus=one} both run on one CPU, so no idle
+ * state or cross-CPU wakeup lies in between (on
  * this VM those vary by tens of microseconds and drown the difference). {@code published}
  * attaches the BPF publisher with both threads registered, so the difference is what the
  * scheduler programs cost per round trip.
