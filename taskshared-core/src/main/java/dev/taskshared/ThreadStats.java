@@ -164,7 +164,7 @@ public final class ThreadStats {
      */
     public StatsSnapshot snapshot(StatsSnapshot into) {
         into.readSlot(slot);
-        if (into.generation != generation || released) {
+        if (into.generation != generation) { // a released slot's generation moves on
             throw released();
         }
         return into;
