@@ -35,6 +35,7 @@ public final class ProcessMonitor implements AutoCloseable {
     private final int pid;
     private final RegionReader reader;
     private final TaskShared own;
+    private final Map<Integer, ThreadStats> handles = new HashMap<>();
     private final Map<Integer, Long> lastSum = new HashMap<>();
     private final Map<Integer, String> names = new HashMap<>();
     private final StatsSnapshot snapshot = new StatsSnapshot();
@@ -95,16 +96,20 @@ public final class ProcessMonitor implements AutoCloseable {
             return;
         }
         Set<Integer> live = listThreads();
-        for (int tid : own.registeredTids()) {
-            if (!live.contains(tid)) {
-                own.release(tid);
+        handles.entrySet().removeIf(e -> {
+            boolean gone = !live.contains(e.getKey()) || e.getValue().isReleased();
+            if (gone) {
+                own.release(e.getKey());
             }
-        }
+            return gone;
+        });
         for (int tid : live) {
-            try {
-                own.register(tid);
-            } catch (ErrnoException e) {
-                // exited between the listing and the registration
+            if (!handles.containsKey(tid)) {
+                try {
+                    handles.put(tid, own.register(tid));
+                } catch (ErrnoException e) {
+                    // exited between the listing and the registration
+                }
             }
         }
     }
@@ -141,13 +146,11 @@ public final class ProcessMonitor implements AutoCloseable {
                 }
             }
         } else {
-            for (int tid : own.registeredTids()) {
-                ThreadStats h;
+            for (ThreadStats h : handles.values()) {
                 try {
-                    h = own.register(tid);
                     h.snapshot(snapshot);
-                } catch (IllegalStateException | ErrnoException e) {
-                    continue; // released or exited meanwhile
+                } catch (IllegalStateException e) {
+                    continue; // exited meanwhile: its slot was freed
                 }
                 out.add(toSample(snapshot, elapsed, sums));
             }
