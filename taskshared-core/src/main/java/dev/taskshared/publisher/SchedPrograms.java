@@ -100,7 +100,7 @@ final class SchedPrograms {
         a.ldx(DW, R1, R9, (int) off).add(R1, 1).stx(DW, R9, (int) off, R1);
     }
 
-    /** fp-16 = *(u64 *)(task + off) for the task pointer in {@code task}; r1 = that value. Clobbers r0-r5. */
+    /** r1 = fp-16 = *(u64 *)(args[argIndex] + off), a field of a task_struct argument. Clobbers r0-r5. */
     private static void readTaskU64(Asm a, int argIndex, int off) {
         a.ldx(DW, R3, R6, 8 * argIndex)
                 .add(R3, off)
