@@ -2,6 +2,7 @@ package dev.taskshared.publisher;
 
 import dev.taskshared.Feature;
 import dev.taskshared.Mode;
+import dev.taskshared.bpf.AttachType;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
@@ -10,6 +11,7 @@ import dev.taskshared.bpf.ProgramInfo;
 import dev.taskshared.bpf.ProgramSpec;
 import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.RingBuffer;
+import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionHeader;
@@ -51,6 +53,9 @@ public final class BpfPublisher implements Publisher {
     private final BpfMap exits;
     private final BpfMap drops;
     private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
+    private final List<BpfLink> links = new ArrayList<>();
+    private final boolean btfTyped;
+    private String typedFailure;
     private final List<BpfMap> pageMaps = new ArrayList<>();
     private final RingBuffer ring;
     private final Thread exitReader;
@@ -63,23 +68,31 @@ public final class BpfPublisher implements Publisher {
     private volatile boolean running = true;
     private volatile long exitEvents;
 
-    private BpfPublisher() {
+    private BpfPublisher(boolean preferBtfTyped) {
         try {
-            SchedPrograms.TaskOffsets off = SchedPrograms.TaskOffsets.fromBtf(Btf.vmlinux());
             tidSlot = own(BpfMap.create(MapSpec.hash(4, 4, MAX_THREADS).named("ts_tid_slot")));
             BpfMap template = own(BpfMap.create(pageSpec("ts_page_tmpl")));
             pages = own(BpfMap.create(MapSpec.arrayOfMaps(RegionHeader.MAX_PAGES, template).named("ts_pages")));
             exits = own(BpfMap.create(MapSpec.ringbuf(RING_BYTES).named("ts_exits")));
             drops = own(BpfMap.create(MapSpec.array(8, 1).named("ts_exit_drops")));
-            BpfProgram sw = load("ts_switch", SchedPrograms.schedSwitch(tidSlot, pages, off));
-            BpfProgram wake = load("ts_wakeup", SchedPrograms.schedWakeup(tidSlot, pages, off));
-            BpfProgram exit = load("ts_exit", SchedPrograms.schedProcessExit(tidSlot, pages, exits, drops));
             ring = own(RingBuffer.open(exits));
-            own(sw.attachRawTracepoint("sched_switch"));
-            own(wake.attachRawTracepoint("sched_wakeup"));
-            own(wake.attachRawTracepoint("sched_wakeup_new"));
-            own(exit.attachRawTracepoint("sched_process_exit"));
+            boolean typed = false;
+            if (preferBtfTyped) {
+                try {
+                    attachAll(true);
+                    typed = true;
+                } catch (RuntimeException e) {
+                    // An older kernel or verifier: the raw tracepoints with probe reads still work.
+                    typedFailure = e.getMessage();
+                    closeProgramsAndLinks();
+                }
+            }
+            if (!typed) {
+                attachAll(false);
+            }
+            btfTyped = typed;
         } catch (RuntimeException | Error e) {
+            closeProgramsAndLinks();
             closeOwned();
             throw e;
         }
@@ -87,14 +100,51 @@ public final class BpfPublisher implements Publisher {
         exitReader.start();
     }
 
+    /** Loads the programs for every tracepoint and attaches them: BTF-typed (tp_btf) or raw. */
+    private void attachAll(boolean typed) {
+        Btf btf = Btf.vmlinux();
+        SchedPrograms.TaskOffsets off = SchedPrograms.TaskOffsets.fromBtf(btf, typed);
+        attach("ts_switch", "sched_switch", SchedPrograms.schedSwitch(tidSlot, pages, off), typed, btf);
+        attach("ts_wakeup", "sched_wakeup", SchedPrograms.schedWakeup(tidSlot, pages, off), typed, btf);
+        attach("ts_wakeup_new", "sched_wakeup_new", SchedPrograms.schedWakeup(tidSlot, pages, off), typed, btf);
+        attach("ts_exit", "sched_process_exit", SchedPrograms.schedProcessExit(tidSlot, pages, exits, drops), typed, btf);
+    }
+
+    private void attach(String name, String tracepoint, Instructions insns, boolean typed, Btf btf) {
+        ProgramSpec spec = typed
+                ? ProgramSpec.of(ProgramType.TRACING, insns).withAttach(AttachType.TRACE_RAW_TP, btf.rawTracepointTypeId(tracepoint))
+                : ProgramSpec.of(ProgramType.RAW_TRACEPOINT, insns);
+        BpfProgram p = BpfProgram.load(spec.named(name));
+        programs.put(name, p);
+        links.add(typed ? BpfLink.tracing(p) : p.attachRawTracepoint(tracepoint));
+    }
+
+    private void closeProgramsAndLinks() {
+        links.forEach(BpfLink::close);
+        links.clear();
+        programs.values().forEach(BpfProgram::close);
+        programs.clear();
+    }
+
     /**
-     * Loads and attaches the programs.
+     * Loads and attaches the programs, BTF-typed where the kernel allows (direct loads from task
+     * pointers), else on raw tracepoints.
      *
      * @throws RuntimeException with the kernel's reason (an {@link dev.taskshared.sys.ErrnoException}
      *     with hints, or a {@link dev.taskshared.bpf.VerifierException} carrying the verifier log)
      */
     public static BpfPublisher start() {
-        return new BpfPublisher();
+        return new BpfPublisher(true);
+    }
+
+    /** Like {@link #start()}, on raw tracepoints only (the fallback path), for tests. */
+    static BpfPublisher startRaw() {
+        return new BpfPublisher(false);
+    }
+
+    /** Whether the programs are BTF-typed (tp_btf) rather than raw tracepoints. */
+    public boolean btfTyped() {
+        return btfTyped;
     }
 
     private static MapSpec pageSpec(String name) {
@@ -104,12 +154,6 @@ public final class BpfPublisher implements Publisher {
     private <T extends AutoCloseable> T own(T resource) {
         owned.add(resource);
         return resource;
-    }
-
-    private BpfProgram load(String name, dev.taskshared.bpf.asm.Instructions insns) {
-        BpfProgram p = own(BpfProgram.load(ProgramSpec.of(ProgramType.RAW_TRACEPOINT, insns).named(name)));
-        programs.put(name, p);
-        return p;
     }
 
     @Override
@@ -130,7 +174,9 @@ public final class BpfPublisher implements Publisher {
     @Override
     public String description() {
         return "BPF programs on sched_switch, sched_wakeup(_new) and sched_process_exit write every registered "
-                + "thread's slot at each context switch";
+                + "thread's slot at each context switch ("
+                + (btfTyped ? "BTF-typed tracepoints" : "raw tracepoints" + (typedFailure == null ? "" : "; tp_btf failed: " + typedFailure))
+                + ")";
     }
 
     /** Receives registered threads' exits (from the ring-buffer reader thread). */
@@ -286,6 +332,7 @@ public final class BpfPublisher implements Publisher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        closeProgramsAndLinks();
         closeOwned();
         synchronized (this) {
             for (BpfMap m : pageMaps) {

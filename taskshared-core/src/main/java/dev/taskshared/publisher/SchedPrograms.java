@@ -21,9 +21,11 @@ import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.region.SlotLayout;
 
 /**
- * The scheduler programs of the BPF publisher, written with our instruction builder. They run on
- * raw tracepoints, whose context is the tracepoint's arguments as {@code u64 args[]}; task fields
- * are read with bpf_probe_read_kernel at offsets found in the kernel's BTF.
+ * The scheduler programs of the BPF publisher, written with our instruction builder. Their context
+ * is the tracepoint's arguments as {@code u64 args[]}. Task fields are at offsets found in the
+ * kernel's BTF: loaded directly when the programs are BTF-typed tracepoints (tp_btf, where the
+ * verifier knows the arguments are task_struct pointers), read with bpf_probe_read_kernel when
+ * they are plain raw tracepoints (the fallback).
  *
  * <p>Every program starts with a lookup of the task's tid in {@code tid_slot}: a miss (a thread
  * nobody registered, nearly every switch on a host) costs one hash lookup. A hit finds the slot
@@ -46,14 +48,19 @@ final class SchedPrograms {
     /** Exit record sent through the ring buffer, declared once (see {@link BpfExitEvent}). */
     static final int EXIT_RECORD_SIZE = BpfExitEvent.SIZE;
 
-    /** Offsets in struct task_struct, from BTF. */
-    record TaskOffsets(int pid, int sumExecRuntime, int runDelay, int pcount) {
-        static TaskOffsets fromBtf(Btf btf) {
+    /**
+     * Offsets in struct task_struct, from BTF, and how the programs reach them: {@code direct}
+     * loads from the typed pointers of a BTF-typed tracepoint (tp_btf), or bpf_probe_read_kernel
+     * from a raw tracepoint's untyped arguments.
+     */
+    record TaskOffsets(int pid, int sumExecRuntime, int runDelay, int pcount, boolean direct) {
+        static TaskOffsets fromBtf(Btf btf, boolean direct) {
             return new TaskOffsets(
                     (int) btf.offsetOf("task_struct", "pid"),
                     (int) btf.offsetOf("task_struct", "se.sum_exec_runtime"),
                     (int) btf.offsetOf("task_struct", "sched_info.run_delay"),
-                    (int) btf.offsetOf("task_struct", "sched_info.pcount"));
+                    (int) btf.offsetOf("task_struct", "sched_info.pcount"),
+                    direct);
         }
     }
 
@@ -100,8 +107,12 @@ final class SchedPrograms {
         a.ldx(DW, R1, R9, (int) off).add(R1, 1).stx(DW, R9, (int) off, R1);
     }
 
-    /** r1 = fp-16 = *(u64 *)(args[argIndex] + off), a field of a task_struct argument. Clobbers r0-r5. */
-    private static void readTaskU64(Asm a, int argIndex, int off) {
+    /** r1 = *(u64 *)(args[argIndex] + off), a field of a task_struct argument. Clobbers r0-r5. */
+    private static void readTaskU64(Asm a, int argIndex, int off, boolean direct) {
+        if (direct) {
+            a.ldx(DW, R3, R6, 8 * argIndex).ldx(DW, R1, R3, off);
+            return;
+        }
         a.ldx(DW, R3, R6, 8 * argIndex)
                 .add(R3, off)
                 .stackPtr(R1, FP_SCRATCH)
@@ -111,7 +122,11 @@ final class SchedPrograms {
     }
 
     /** fp-8 = (u32) task->pid for the task pointer in args[argIndex]. Clobbers r0-r5. */
-    private static void readTid(Asm a, int argIndex, int pidOff) {
+    private static void readTid(Asm a, int argIndex, int pidOff, boolean direct) {
+        if (direct) {
+            a.ldx(DW, R3, R6, 8 * argIndex).ldx(W, R1, R3, pidOff).stx(W, FP, FP_TID, R1);
+            return;
+        }
         a.st(DW, FP, FP_SCRATCH, 0)
                 .ldx(DW, R3, R6, 8 * argIndex)
                 .add(R3, pidOff)
@@ -145,13 +160,13 @@ final class SchedPrograms {
         lookupSlot(a, tidSlot, pages, "next");
         now(a, "prev_now");
         bumpSeq(a);
-        readTaskU64(a, 1, off.sumExecRuntime());
+        readTaskU64(a, 1, off.sumExecRuntime(), off.direct());
         a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1);
         // run_delay and pcount: the kernel's own, exact while the thread is off CPU (its switch-in
         // adds an estimate of the arrival the kernel is about to count).
-        readTaskU64(a, 1, off.runDelay());
+        readTaskU64(a, 1, off.runDelay(), off.direct());
         a.stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1);
-        readTaskU64(a, 1, off.pcount());
+        readTaskU64(a, 1, off.pcount(), off.direct());
         a.stx(DW, R9, (int) SlotLayout.PCOUNT, R1)
                 .st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0)
                 .ldx(DW, R1, R6, 0)            // preempt
@@ -171,7 +186,7 @@ final class SchedPrograms {
 
         // ---- next, switching in.
         a.label("next");
-        readTid(a, 2, off.pid());
+        readTid(a, 2, off.pid(), off.direct());
         lookupSlot(a, tidSlot, pages, "out");
         now(a, "next_now");
         bumpSeq(a);
@@ -185,7 +200,7 @@ final class SchedPrograms {
                 .label("same_cpu");
         // off_cpu = now - (kernel CPU time) - origin: wall minus CPU since registration, so that
         // on + off = wall exactly in the kernel's own CPU accounting. Kept monotonic.
-        readTaskU64(a, 2, off.sumExecRuntime());
+        readTaskU64(a, 2, off.sumExecRuntime(), off.direct());
         a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1) // the kernel's final sum of the last run
                 .mov(R2, R7)
                 .sub(R2, R1)
@@ -220,7 +235,7 @@ final class SchedPrograms {
     static Instructions schedWakeup(MapRef tidSlot, MapRef pages, TaskOffsets off) {
         Asm a = new Asm();
         a.mov(R6, R1);
-        readTid(a, 0, off.pid());
+        readTid(a, 0, off.pid(), off.direct());
         lookupSlot(a, tidSlot, pages, "out");
         a.ldx(DW, R1, R9, (int) SlotLayout.ON_CPU_SINCE_NS)
                 .jne(R1, 0, "out")
