@@ -129,7 +129,7 @@ public final class Diagnostics {
     static Check probeDelayacct() {
         Path p = Path.of("/proc/sys/kernel/task_delayacct");
         try {
-            String v = Files.readString(p).strip();
+            String v = Files.readAllLines(p).get(0).strip(); // one read: sysctls answer a second one with EOF
             return v.equals("1") ? Check.yes("kernel.task_delayacct = 1: exit records carry delay totals")
                     : Check.no("kernel.task_delayacct = " + v + " (off): delay totals in exit records are 0; "
                             + "`taskshared exits --enable-delayacct` turns it on as root");

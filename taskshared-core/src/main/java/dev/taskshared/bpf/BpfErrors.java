@@ -36,7 +36,7 @@ final class BpfErrors {
 
     private static String read(String path) {
         try {
-            return Files.readString(Path.of(path)).strip();
+            return Files.readAllLines(Path.of(path)).get(0).strip(); // one read: sysctls answer a second one with EOF
         } catch (Exception e) {
             return null;
         }

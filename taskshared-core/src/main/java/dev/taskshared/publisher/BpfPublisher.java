@@ -48,6 +48,9 @@ public final class BpfPublisher implements Publisher {
     private static final int RING_BYTES = 256 * 1024;
 
     private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
+    private static final java.lang.invoke.VarHandle BITS = ValueLayout.JAVA_LONG.varHandle();
+    private final BpfMap tidBits;
+    private final MemorySegment bits;
     private final BpfMap tidSlot;
     private final BpfMap pages;
     private final BpfMap exits;
@@ -70,6 +73,8 @@ public final class BpfPublisher implements Publisher {
 
     private BpfPublisher(boolean preferBtfTyped) {
         try {
+            tidBits = own(BpfMap.create(MapSpec.array(8, (pidMax() + 63) / 64).mmapable().named("ts_tid_bits")));
+            bits = tidBits.mmap();
             tidSlot = own(BpfMap.create(MapSpec.hash(4, 4, MAX_THREADS).named("ts_tid_slot")));
             BpfMap template = own(BpfMap.create(pageSpec("ts_page_tmpl")));
             pages = own(BpfMap.create(MapSpec.arrayOfMaps(RegionHeader.MAX_PAGES, template).named("ts_pages")));
@@ -104,10 +109,11 @@ public final class BpfPublisher implements Publisher {
     private void attachAll(boolean typed) {
         Btf btf = Btf.vmlinux();
         SchedPrograms.TaskOffsets off = SchedPrograms.TaskOffsets.fromBtf(btf, typed);
-        attach("ts_switch", "sched_switch", SchedPrograms.schedSwitch(tidSlot, pages, off), typed, btf);
-        attach("ts_wakeup", "sched_wakeup", SchedPrograms.schedWakeup(tidSlot, pages, off), typed, btf);
-        attach("ts_wakeup_new", "sched_wakeup_new", SchedPrograms.schedWakeup(tidSlot, pages, off), typed, btf);
-        attach("ts_exit", "sched_process_exit", SchedPrograms.schedProcessExit(tidSlot, pages, exits, drops), typed, btf);
+        SchedPrograms.Maps m = new SchedPrograms.Maps(tidBits, tidSlot, pages, exits, drops);
+        attach("ts_switch", "sched_switch", SchedPrograms.schedSwitch(m, off), typed, btf);
+        attach("ts_wakeup", "sched_wakeup", SchedPrograms.schedWakeup(m, off), typed, btf);
+        attach("ts_wakeup_new", "sched_wakeup_new", SchedPrograms.schedWakeup(m, off), typed, btf);
+        attach("ts_exit", "sched_process_exit", SchedPrograms.schedProcessExit(m), typed, btf);
     }
 
     private void attach(String name, String tracepoint, Instructions insns, boolean typed, Btf btf) {
@@ -117,6 +123,26 @@ public final class BpfPublisher implements Publisher {
         BpfProgram p = BpfProgram.load(spec.named(name));
         programs.put(name, p);
         links.add(typed ? BpfLink.tracing(p) : p.attachRawTracepoint(tracepoint));
+    }
+
+    /** Sets or clears {@code tid}'s bit in tid_bits, atomically (other tids share the word), no syscall. */
+    private void setBit(int tid, boolean on) {
+        long offset = (long) (tid >>> 6) * 8;
+        long mask = 1L << (tid & 63);
+        if (on) {
+            BITS.getAndBitwiseOr(bits, offset, mask);
+        } else {
+            BITS.getAndBitwiseAnd(bits, offset, ~mask);
+        }
+    }
+
+    private static int pidMax() {
+        try {
+            // readAllLines: one buffered read; an integer sysctl answers a read at a non-zero offset with EOF
+            return Integer.parseInt(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/kernel/pid_max")).get(0).strip());
+        } catch (java.io.IOException | RuntimeException e) {
+            return 4 * 1024 * 1024; // PID_MAX_LIMIT on 64-bit
+        }
     }
 
     private void closeProgramsAndLinks() {
@@ -204,6 +230,7 @@ public final class BpfPublisher implements Publisher {
         key.set(ValueLayout.JAVA_INT, 0, task.tid());
         value.set(ValueLayout.JAVA_INT, 0, slotIndex);
         tidSlot.update(key, value, BpfMap.ANY);
+        setBit(task.tid(), true); // last: the programs look at tid_slot only for a set bit
         if (task.tid() == Libc.gettid()) {
             // A switch between the seed and the insert was invisible to the programs (it would
             // leave on_cpu_since stale until the next one): seed again until none happened.
@@ -265,6 +292,7 @@ public final class BpfPublisher implements Publisher {
     @Override
     public void unregister(ProcTask task, int slotIndex, MemorySegment slot) {
         synchronized (this) {
+            setBit(task.tid(), false);
             key.set(ValueLayout.JAVA_INT, 0, task.tid());
             tidSlot.delete(key); // absent when its exit already removed it
         }

@@ -27,8 +27,9 @@ import dev.taskshared.region.SlotLayout;
  * verifier knows the arguments are task_struct pointers), read with bpf_probe_read_kernel when
  * they are plain raw tracepoints (the fallback).
  *
- * <p>Every program starts with a lookup of the task's tid in {@code tid_slot}: a miss (a thread
- * nobody registered, nearly every switch on a host) costs one hash lookup. A hit finds the slot
+ * <p>Every program starts by testing the task's bit in {@code tid_bits}: a miss (a thread nobody
+ * registered, nearly every switch on a host) costs an inlined array load. A hit looks the tid up
+ * in {@code tid_slot} and finds the slot
  * through {@code pages} (an array of one-page maps) and writes it under the slot's sequence
  * counter, incremented with atomic adds so that the store before it and the stores after are
  * ordered for readers (x86-64: a locked instruction is a full barrier).
@@ -68,11 +69,34 @@ final class SchedPrograms {
     }
 
     /**
-     * r9 = the slot of the tid stored at fp-8, or goto {@code miss}. Clobbers r0-r5.
-     * tid_slot[tid] is the global slot index: page = index / 32, slot in page = index % 32.
+     * The publisher's maps: {@code tidBits}, one bit per possible tid, set for registered
+     * threads (an array lookup the verifier inlines, so a miss is cheap); {@code tidSlot}, tid to
+     * global slot index; {@code pages}, the array of one-page slot maps; {@code exits}, the ring
+     * buffer of exit records, and {@code drops}, its loss counter.
      */
-    private static void lookupSlot(Asm a, MapRef tidSlot, MapRef pages, String miss) {
-        a.mapLookup(tidSlot, FP_TID)
+    record Maps(MapRef tidBits, MapRef tidSlot, MapRef pages, MapRef exits, MapRef drops) {
+    }
+
+    /**
+     * r9 = the slot of the tid stored at fp-8, or goto {@code miss}. Clobbers r0-r5. The tid's
+     * bit in tid_bits filters first; then tid_slot[tid] is the global slot index: page = index /
+     * 32, slot in page = index % 32.
+     */
+    private static void lookupSlot(Asm a, Maps m, String miss) {
+        a.ldx(W, R1, FP, FP_TID)
+                .mov(R2, R1)
+                .rsh(R2, 6)
+                .stx(W, FP, FP_PAGE, R2)       // key: the tid's 64-bit word
+                .and(R1, 63)
+                .stx(W, FP, FP_INDEX, R1)      // the tid's bit in it
+                .mapLookup(m.tidBits(), FP_PAGE)
+                .jeq(R0, 0, miss)
+                .ldx(DW, R1, R0, 0)
+                .ldx(W, R2, FP, FP_INDEX)
+                .rsh(R1, R2)
+                .and(R1, 1)
+                .jeq(R1, 0, miss);
+        a.mapLookup(m.tidSlot(), FP_TID)
                 .jeq(R0, 0, miss)
                 .ldx(W, R1, R0, 0)
                 .mov(R2, R1)
@@ -80,7 +104,7 @@ final class SchedPrograms {
                 .stx(W, FP, FP_PAGE, R2)
                 .and(R1, SlotLayout.SLOTS_PER_PAGE - 1)
                 .stx(W, FP, FP_INDEX, R1)
-                .mapLookup(pages, FP_PAGE)
+                .mapLookup(m.pages(), FP_PAGE)
                 .jeq(R0, 0, miss)
                 .mov(R1, R0)
                 .stackPtr(R2, FP_INDEX)
@@ -149,7 +173,7 @@ final class SchedPrograms {
      *                  run_delay += now - runnable_since;  pcount++;  on_cpu_since = now
      * </pre>
      */
-    static Instructions schedSwitch(MapRef tidSlot, MapRef pages, TaskOffsets off) {
+    static Instructions schedSwitch(Maps m, TaskOffsets off) {
         Asm a = new Asm();
         a.mov(R6, R1)
                 .mov(R7, 0); // now: read on the first hit only, so a miss costs no clock read
@@ -157,7 +181,7 @@ final class SchedPrograms {
         // ---- prev, switching out: it is the current task.
         a.call(Helper.GET_CURRENT_PID_TGID)
                 .stx(W, FP, FP_TID, R0);
-        lookupSlot(a, tidSlot, pages, "next");
+        lookupSlot(a, m, "next");
         now(a, "prev_now");
         bumpSeq(a);
         readTaskU64(a, 1, off.sumExecRuntime(), off.direct());
@@ -187,7 +211,7 @@ final class SchedPrograms {
         // ---- next, switching in.
         a.label("next");
         readTid(a, 2, off.pid(), off.direct());
-        lookupSlot(a, tidSlot, pages, "out");
+        lookupSlot(a, m, "out");
         now(a, "next_now");
         bumpSeq(a);
         a.call(Helper.GET_SMP_PROCESSOR_ID)
@@ -232,11 +256,11 @@ final class SchedPrograms {
      * sched_wakeup(struct task_struct *p) and sched_wakeup_new: a registered task that is off
      * CPU and not yet waiting starts waiting for a CPU now.
      */
-    static Instructions schedWakeup(MapRef tidSlot, MapRef pages, TaskOffsets off) {
+    static Instructions schedWakeup(Maps m, TaskOffsets off) {
         Asm a = new Asm();
         a.mov(R6, R1);
         readTid(a, 0, off.pid(), off.direct());
-        lookupSlot(a, tidSlot, pages, "out");
+        lookupSlot(a, m, "out");
         a.ldx(DW, R1, R9, (int) SlotLayout.ON_CPU_SINCE_NS)
                 .jne(R1, 0, "out")
                 .ldx(DW, R1, R9, (int) SlotLayout.RUNNABLE_SINCE_NS)
@@ -254,23 +278,23 @@ final class SchedPrograms {
      * final numbers go to the ring buffer ({@link BpfExitEvent}), or the drop counter counts
      * them, and its tid leaves tid_slot so that nothing writes the slot again.
      */
-    static Instructions schedProcessExit(MapRef tidSlot, MapRef pages, MapRef exits, MapRef drops) {
+    static Instructions schedProcessExit(Maps m) {
         Asm a = new Asm();
         a.mov(R6, R1)
                 .call(Helper.GET_CURRENT_PID_TGID)
                 .mov(R8, R0)
                 .stx(W, FP, FP_TID, R0);
-        lookupSlot(a, tidSlot, pages, "out");
+        lookupSlot(a, m, "out");
         a.call(Helper.KTIME_GET_NS)
                 .mov(R7, R0)
-                .ldMap(R1, exits)
+                .ldMap(R1, m.exits())
                 .mov(R2, EXIT_RECORD_SIZE)
                 .mov(R3, 0)
                 .call(Helper.RINGBUF_RESERVE)
                 .jne(R0, 0, "reserved")
                 // Full ring buffer: count the loss where user space reads it.
                 .st(W, FP, FP_INDEX, 0)
-                .mapLookup(drops, FP_INDEX)
+                .mapLookup(m.drops(), FP_INDEX)
                 .jeq(R0, 0, "forget")
                 .mov(R1, 1)
                 .atomicAdd(DW, R0, 0, R1)
@@ -312,7 +336,7 @@ final class SchedPrograms {
                 .mov(R2, 0)
                 .call(Helper.RINGBUF_SUBMIT)
                 .label("forget")
-                .ldMap(R1, tidSlot)
+                .ldMap(R1, m.tidSlot())
                 .stackPtr(R2, FP_TID)
                 .call(Helper.MAP_DELETE_ELEM)
                 .label("out")

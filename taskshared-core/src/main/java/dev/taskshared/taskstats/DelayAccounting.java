@@ -26,7 +26,7 @@ public final class DelayAccounting {
     /** Whether delay accounting is on now; false when the kernel has no switch. */
     public static boolean isEnabled() {
         try {
-            return Files.readString(SYSCTL).strip().equals("1");
+            return Files.readAllLines(SYSCTL).get(0).strip().equals("1"); // one read: sysctls answer a second one with EOF
         } catch (IOException e) {
             return false;
         }
