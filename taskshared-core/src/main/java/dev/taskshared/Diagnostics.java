@@ -102,7 +102,7 @@ public final class Diagnostics {
         Path btf = Path.of("/sys/kernel/btf/vmlinux");
         if (Files.isReadable(btf)) {
             try {
-                return Check.yes(btf + " (" + Files.size(btf) / 1024 + " KiB): raw tracepoint arguments are read at BTF offsets");
+                return Check.yes(btf + " (" + Files.size(btf) / 1024 + " KiB): task_struct fields are found at BTF offsets");
             } catch (IOException e) {
                 return Check.no(btf + ": " + e.getMessage());
             }
@@ -119,8 +119,8 @@ public final class Diagnostics {
                 }
             }
             boolean supported = Files.readString(Path.of("/proc/filesystems")).contains("\ttracefs");
-            return Check.no(supported ? "supported but not mounted; not needed: the publisher uses raw tracepoints"
-                    : "not supported by this kernel; not needed: the publisher uses raw tracepoints");
+            return Check.no(supported ? "supported but not mounted; not needed: the publisher attaches through BTF-typed or raw tracepoints"
+                    : "not supported by this kernel; not needed: the publisher attaches through BTF-typed or raw tracepoints");
         } catch (IOException e) {
             return Check.no(e.getMessage());
         }
