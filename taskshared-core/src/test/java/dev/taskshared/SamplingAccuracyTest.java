@@ -1,11 +1,10 @@
 package dev.taskshared;
 
+import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskshared.sys.Libc;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,10 +31,6 @@ class SamplingAccuracyTest {
         ts.close();
     }
 
-    static long[] schedstat(int tid) throws Exception {
-        String[] f = Files.readString(Path.of("/proc/self/task/" + tid + "/schedstat")).trim().split("\\s+");
-        return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
-    }
 
     @Test
     void blockedThreadAgreesWithSchedstat() throws Exception {
@@ -63,7 +58,7 @@ class SamplingAccuracyTest {
         Thread.sleep(50); // the worker is parked; let the sampler pass several times
         ThreadStats h = handle.get();
         StatsSnapshot s = h.snapshot(new StatsSnapshot());
-        long[] kernel = schedstat(h.tid());
+        long[] kernel = Kernel.schedstat(h.tid());
         release.countDown();
         worker.join();
 

@@ -1,5 +1,6 @@
 package dev.taskshared.cli;
 
+import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,8 +9,6 @@ import dev.taskshared.taskstats.Taskstats;
 import dev.taskshared.testing.Privileged;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -65,7 +64,7 @@ class CommandsTest {
             for (String k : List.of("cpu", "sum_exec_runtime_ns", "run_delay_ns", "pcount", "nvcsw", "nivcsw")) {
                 assertThat(t.has(k)).as(k).isTrue();
             }
-            long[] schedstat = schedstat(p.pid());
+            long[] schedstat = Kernel.schedstat(p.pid());
             if (top.get("mode").asText().equals("bpf")) {
                 assertThat(t.get("off_cpu_ns").asLong()).isPositive();
                 // read while the shell is blocked in wait(): the kernel's numbers, as of its last switch
@@ -77,10 +76,6 @@ class CommandsTest {
         }
     }
 
-    static long[] schedstat(long pid) throws Exception {
-        String[] f = Files.readString(Path.of("/proc/" + pid + "/schedstat")).trim().split("\\s+");
-        return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
-    }
 
     @Test
     void topOfAMissingProcessIsOneClearLine() {

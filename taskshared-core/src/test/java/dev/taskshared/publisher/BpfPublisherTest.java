@@ -1,5 +1,6 @@
 package dev.taskshared.publisher;
 
+import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
@@ -62,10 +63,6 @@ class BpfPublisherTest {
         }
     }
 
-    static long[] schedstat(int tid) throws IOException {
-        String[] f = Files.readString(Path.of("/proc/self/task/" + tid + "/schedstat")).trim().split("\\s+");
-        return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
-    }
 
     /** A thread that runs {@code work}, then parks until released; its handle is published. */
     static final class Parked implements AutoCloseable {
@@ -113,7 +110,7 @@ class BpfPublisherTest {
 
     static void assertAgreesWithSchedstat(ThreadStats h) throws IOException {
         StatsSnapshot s = h.snapshot(new StatsSnapshot());
-        long[] k = schedstat(h.tid());
+        long[] k = Kernel.schedstat(h.tid());
         assertThat(s.sumExecRuntimeNanos()).as("sum_exec_runtime vs schedstat").isCloseTo(k[0], offset(k[0] / 100 + 2_000_000));
         assertThat(s.runDelayNanos()).as("run_delay vs schedstat").isCloseTo(k[1], offset(k[1] / 100 + 2_000_000));
         assertThat(s.pcount()).as("pcount vs schedstat").isCloseTo(k[2], offset(3L));

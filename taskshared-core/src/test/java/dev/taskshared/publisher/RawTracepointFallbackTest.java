@@ -9,6 +9,7 @@ import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.SlotWriter;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class RawTracepointFallbackTest {
             blocked.await();
             Thread.sleep(20);
             StatsSnapshot s = new StatsSnapshot().readSlot(slot);
-            long[] k = BpfPublisherTest.schedstat(tid[0]);
+            long[] k = Kernel.schedstat(tid[0]);
             release.countDown();
             t.join();
             p.unregister(task[0], 0, slot);

@@ -1,5 +1,6 @@
 package dev.taskshared.taskstats;
 
+import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -52,10 +53,6 @@ class TaskstatsLiveTest {
         }
     }
 
-    static long[] schedstat(int tid) throws IOException {
-        String[] f = Files.readString(Path.of("/proc/self/task/" + tid + "/schedstat")).strip().split("\\s+");
-        return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2])};
-    }
 
     /** utime + stime of a /proc stat line, in clock ticks. */
     static long statTicks(Path stat) throws IOException {
@@ -94,10 +91,10 @@ class TaskstatsLiveTest {
                 Thread.sleep(1);
             }
             int id = tid.get();
-            long[] before = schedstat(id);
+            long[] before = Kernel.schedstat(id);
             long ticksBefore = statTicks(Path.of("/proc/self/task/" + id + "/stat"));
             TaskStats s = t.queryPid(id);
-            long[] after = schedstat(id);
+            long[] after = Kernel.schedstat(id);
             long ticksAfter = statTicks(Path.of("/proc/self/task/" + id + "/stat"));
 
             assertThat(s.version()).isGreaterThanOrEqualTo(14);
