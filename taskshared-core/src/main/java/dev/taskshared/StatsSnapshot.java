@@ -25,6 +25,7 @@ public final class StatsSnapshot {
     long migrations;
     int cpu;
     long registeredAtNanos;
+    long offCpuOriginNanos;
 
     /** Thread id (kernel tid) of the slot's owner. */
     public int tid() {
@@ -54,6 +55,18 @@ public final class StatsSnapshot {
     /** Nanoseconds off CPU since registration. */
     public long offCpuNanos() {
         return offCpuNanos;
+    }
+
+    /**
+     * Off-CPU nanoseconds as of {@code nowNanos} (CLOCK_MONOTONIC, e.g. System.nanoTime()): the
+     * published total, which moves at switch-in, plus, while the thread is off CPU, the time it
+     * has been off since. For monitors looking at a thread that may be blocked for long (BPF mode).
+     */
+    public long offCpuNanosAt(long nowNanos) {
+        if (onCpuSinceNanos != 0 || offCpuOriginNanos == 0) {
+            return offCpuNanos;
+        }
+        return Math.max(offCpuNanos, nowNanos - sumExecRuntimeNanos - offCpuOriginNanos);
     }
 
     /** Voluntary switches since registration. */
@@ -106,6 +119,7 @@ public final class StatsSnapshot {
             migrations = slot.get(JAVA_LONG, SlotLayout.MIGRATIONS);
             cpu = slot.get(JAVA_INT, SlotLayout.CPU);
             registeredAtNanos = slot.get(JAVA_LONG, SlotLayout.REGISTERED_AT_NS);
+            offCpuOriginNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_ORIGIN_NS);
             if (SlotReader.validate(slot, seq)) {
                 return this;
             }
@@ -131,6 +145,7 @@ public final class StatsSnapshot {
         migrations = other.migrations;
         cpu = other.cpu;
         registeredAtNanos = other.registeredAtNanos;
+        offCpuOriginNanos = other.offCpuOriginNanos;
         return this;
     }
 

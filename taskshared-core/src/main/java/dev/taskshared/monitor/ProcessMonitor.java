@@ -175,7 +175,7 @@ public final class ProcessMonitor implements AutoCloseable {
                 supports(Feature.SUM_EXEC_RUNTIME) ? sum : -1,
                 supports(Feature.RUN_DELAY) ? s.runDelayNanos() : -1,
                 supports(Feature.PCOUNT) ? s.pcount() : -1,
-                supports(Feature.OFF_CPU) ? s.offCpuNanos() : -1,
+                supports(Feature.OFF_CPU) ? s.offCpuNanosAt(System.nanoTime()) : -1,
                 supports(Feature.NVCSW) ? s.nvcsw() : -1,
                 supports(Feature.NIVCSW) ? s.nivcsw() : -1,
                 supports(Feature.MIGRATIONS) ? s.migrations() : -1,

@@ -146,6 +146,21 @@ class BpfPublisherTest {
     }
 
     @Test
+    void aBlockedThreadsOffCpuTimeGrowsAsOfNow() throws Exception {
+        try (Parked p = new Parked(ts, -1, () -> spin(10_000_000L))) {
+            ThreadStats h = p.awaitBlocked();
+            StatsSnapshot first = h.snapshot(new StatsSnapshot());
+            long t1 = System.nanoTime();
+            Thread.sleep(50);
+            StatsSnapshot second = h.snapshot(new StatsSnapshot());
+            long t2 = System.nanoTime();
+            assertThat(second.offCpuNanos()).as("published at switch-in only").isEqualTo(first.offCpuNanos());
+            assertThat(second.offCpuNanosAt(t2) - first.offCpuNanosAt(t1)).as("as of now, while blocked")
+                    .isCloseTo(t2 - t1, offset(1_000_000L));
+        }
+    }
+
+    @Test
     void threadsPinnedToOneCpuWaitOnItsRunQueue() throws Exception {
         List<Parked> threads = new ArrayList<>();
         try {
