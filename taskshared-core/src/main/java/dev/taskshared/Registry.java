@@ -20,8 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Hands out slots (the seed's task_getshared): lowest free slot first, a page of 32 added when
  * none is free, freed slots reused. Reclaims the slots of threads that died without releasing:
- * a reaper checks each registration's Java thread (when known) and its kept-open /proc
- * descriptor, which fails with ESRCH once the task is gone, even if its tid was reused.
+ * a reaper reads each registration's kept-open /proc descriptor, which fails with ESRCH once the
+ * task is gone, even if its tid was reused; a BPF publisher's exit events free them sooner.
  *
  * <p>Thread-safe: registration, release and reaping are serialised on this object; reads of
  * slots never take the lock.
@@ -205,7 +205,9 @@ final class Registry implements AutoCloseable {
     synchronized int reapNow() {
         List<Registration> dead = new ArrayList<>();
         for (Registration r : byTid.values()) {
-            if (r.ownerDead() || !r.task.alive(reapBuffer)) {
+            // Only the kernel's word counts: a Java thread is "dead" a little before its task
+            // exits, and freeing the slot then would hide the exit from a BPF publisher.
+            if (!r.task.alive(reapBuffer)) {
                 dead.add(r);
             }
         }

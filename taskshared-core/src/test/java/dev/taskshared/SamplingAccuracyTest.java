@@ -1,10 +1,10 @@
 package dev.taskshared;
 
-import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskshared.sys.Libc;
+import dev.taskshared.testing.Kernel;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;

@@ -1,11 +1,11 @@
 package dev.taskshared.cli;
 
-import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskshared.taskstats.Taskstats;
+import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -1,6 +1,5 @@
 package dev.taskshared.publisher;
 
-import dev.taskshared.testing.Kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.data.Offset.offset;
 
@@ -11,6 +10,7 @@ import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
 import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
 import java.io.IOException;
 import java.nio.file.Files;
