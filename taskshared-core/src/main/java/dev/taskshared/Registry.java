@@ -196,11 +196,6 @@ final class Registry implements AutoCloseable {
         return reclaimed;
     }
 
-    /** The tids registered now. */
-    synchronized int[] registeredTids() {
-        return byTid.keySet().stream().mapToInt(Integer::intValue).toArray();
-    }
-
     /** Frees the slots of dead threads now; returns how many. Also runs periodically. */
     synchronized int reapNow() {
         List<Registration> dead = new ArrayList<>();

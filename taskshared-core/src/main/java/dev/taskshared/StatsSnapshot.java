@@ -131,24 +131,6 @@ public final class StatsSnapshot {
         }
     }
 
-    /** Copies every field of {@code other} into this. */
-    public StatsSnapshot copyFrom(StatsSnapshot other) {
-        tid = other.tid;
-        generation = other.generation;
-        sumExecRuntimeNanos = other.sumExecRuntimeNanos;
-        onCpuSinceNanos = other.onCpuSinceNanos;
-        runDelayNanos = other.runDelayNanos;
-        pcount = other.pcount;
-        offCpuNanos = other.offCpuNanos;
-        nvcsw = other.nvcsw;
-        nivcsw = other.nivcsw;
-        migrations = other.migrations;
-        cpu = other.cpu;
-        registeredAtNanos = other.registeredAtNanos;
-        offCpuOriginNanos = other.offCpuOriginNanos;
-        return this;
-    }
-
     @Override
     public String toString() {
         return "StatsSnapshot[tid=" + tid + ", sum_exec_runtime_ns=" + sumExecRuntimeNanos + ", on_cpu_since_ns=" + onCpuSinceNanos

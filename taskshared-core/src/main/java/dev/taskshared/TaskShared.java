@@ -229,11 +229,6 @@ public final class TaskShared implements AutoCloseable {
         return registry.reclaimedCount();
     }
 
-    /** Tids registered now. */
-    public int[] registeredTids() {
-        return registry.registeredTids();
-    }
-
     /** Reclaims the slots of threads that died without releasing, now (it also happens periodically). */
     public int reclaimDeadThreads() {
         return registry.reapNow();

@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -69,7 +68,6 @@ public final class BpfPublisher implements Publisher {
     private final MemorySegment value = Arena.ofAuto().allocate(4, 4);
     private final long[] schedstat = new long[3];
     private volatile boolean running = true;
-    private volatile long exitEvents;
 
     private BpfPublisher(boolean preferBtfTyped) {
         try {
@@ -304,11 +302,6 @@ public final class BpfPublisher implements Publisher {
         return drops.lookup(0).map(b -> java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()).orElse(0L);
     }
 
-    /** Exit records delivered so far. */
-    public long exitEvents() {
-        return exitEvents;
-    }
-
     /** What the kernel reports of each program, with run-time statistics when they are enabled. */
     public Map<String, ProgramInfo> programInfo() {
         Map<String, ProgramInfo> m = new LinkedHashMap<>();
@@ -316,20 +309,10 @@ public final class BpfPublisher implements Publisher {
         return m;
     }
 
-    /** The id of the map holding page {@code index}, if it exists. */
-    public Optional<Integer> pageMapId(int index) {
-        synchronized (this) {
-            return index < pageMaps.size() ? Optional.of(pageMaps.get(index).id()) : Optional.empty();
-        }
-    }
-
     private void readExits() {
         while (running) {
             try {
-                ring.poll(r -> {
-                    exitEvents++;
-                    exitSink.accept(BpfExitEvent.decode(r));
-                }, Duration.ofMillis(100));
+                ring.poll(r -> exitSink.accept(BpfExitEvent.decode(r)), Duration.ofMillis(100));
             } catch (RuntimeException e) {
                 if (running) {
                     System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "reading BPF exit events", e);

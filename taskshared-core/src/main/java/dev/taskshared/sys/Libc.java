@@ -75,8 +75,6 @@ public final class Libc {
     private static final MethodHandle MMAP = errnoHandle("mmap",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
-    private static final MethodHandle IOCTL = LINKER.downcallHandle(symbol("ioctl"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
     private static final MethodHandle GETTID = handle("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPID = handle("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SCHED_GETCPU = errnoHandle("sched_getcpu", FunctionDescriptor.of(JAVA_INT));
@@ -266,20 +264,10 @@ public final class Libc {
         }
     }
 
-    /** ioctl(2) with an integer or pointer argument. */
-    public static int ioctl(String op, int fd, long request, long arg) {
-        MemorySegment capture = captureSegment();
-        try {
-            return (int) check(op, (int) IOCTL.invokeExact(capture, fd, request, arg), capture);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
     // ----------------------------------------------------------------------------------- memory
 
     /** mmap(2); returns the address. */
-    public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
+    private static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
         MemorySegment capture = captureSegment();
         try {
             long a = (long) MMAP.invokeExact(capture, addr, length, prot, flags, fd, offset);
@@ -292,7 +280,7 @@ public final class Libc {
         }
     }
 
-    public static void munmap(long addr, long length) {
+    private static void munmap(long addr, long length) {
         MemorySegment capture = captureSegment();
         try {
             check("munmap", (int) MUNMAP.invokeExact(capture, addr, length), capture);

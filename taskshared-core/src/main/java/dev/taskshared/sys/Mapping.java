@@ -21,9 +21,8 @@ public final class Mapping implements AutoCloseable {
     /** Maps {@code length} bytes of {@code fd} at file offset {@code offset}, shared. */
     public static Mapping map(int fd, long length, boolean writable, long offset) {
         int prot = Libc.PROT_READ | (writable ? Libc.PROT_WRITE : 0);
-        long address = Libc.mmap(0, length, prot, Libc.MAP_SHARED, fd, offset);
         Arena arena = Arena.ofShared();
-        MemorySegment s = MemorySegment.ofAddress(address).reinterpret(length, arena, ignored -> Libc.munmap(address, length));
+        MemorySegment s = Libc.mmapSegment(arena, length, prot, Libc.MAP_SHARED, fd, offset);
         return new Mapping(arena, writable ? s : s.asReadOnly());
     }
 

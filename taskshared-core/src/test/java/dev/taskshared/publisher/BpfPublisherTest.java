@@ -12,6 +12,7 @@ import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
+import dev.taskshared.testing.Work;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,14 +101,6 @@ class BpfPublisherTest {
         }
     }
 
-    /** Burns {@code nanos} of this thread's CPU time (not wall time: the machine is shared). */
-    static void spin(long nanos) {
-        long end = Libc.threadCpuTimeNanos() + nanos;
-        while (Libc.threadCpuTimeNanos() < end) {
-            Thread.onSpinWait();
-        }
-    }
-
     static void assertAgreesWithSchedstat(ThreadStats h) throws IOException {
         StatsSnapshot s = h.snapshot(new StatsSnapshot());
         long[] k = Kernel.schedstat(h.tid());
@@ -119,7 +112,7 @@ class BpfPublisherTest {
 
     @Test
     void spinningThenBlockedThreadAgreesWithSchedstat() throws Exception {
-        try (Parked p = new Parked(ts, -1, () -> spin(200_000_000L))) {
+        try (Parked p = new Parked(ts, -1, () -> Work.burnCpu(200_000_000L))) {
             ThreadStats h = p.awaitBlocked();
             assertThat(h.mode()).isEqualTo(Mode.BPF);
             assertAgreesWithSchedstat(h);
@@ -131,11 +124,7 @@ class BpfPublisherTest {
     void sleepingThreadAccumulatesOffCpuAndVoluntarySwitches() throws Exception {
         try (Parked p = new Parked(ts, -1, () -> {
             for (int i = 0; i < 20; i++) {
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                Work.sleep(5);
             }
         })) {
             ThreadStats h = p.awaitBlocked();
@@ -147,7 +136,7 @@ class BpfPublisherTest {
 
     @Test
     void aBlockedThreadsOffCpuTimeGrowsAsOfNow() throws Exception {
-        try (Parked p = new Parked(ts, -1, () -> spin(10_000_000L))) {
+        try (Parked p = new Parked(ts, -1, () -> Work.burnCpu(10_000_000L))) {
             ThreadStats h = p.awaitBlocked();
             StatsSnapshot first = h.snapshot(new StatsSnapshot());
             long t1 = System.nanoTime();
@@ -165,7 +154,7 @@ class BpfPublisherTest {
         List<Parked> threads = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
-                threads.add(new Parked(ts, 0, () -> spin(150_000_000L)));
+                threads.add(new Parked(ts, 0, () -> Work.burnCpu(150_000_000L)));
             }
             long totalDelay = 0;
             for (Parked p : threads) {
@@ -215,12 +204,8 @@ class BpfPublisherTest {
             in.start();
             long b = Libc.threadCpuTimeNanos();
             for (int i = 0; i < 40; i++) {
-                spin(5_000_000L);
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                Work.burnCpu(5_000_000L);
+                Work.sleep(5);
             }
             long c = Libc.threadCpuTimeNanos();
             in.stop();

@@ -11,6 +11,7 @@ import dev.taskshared.region.SlotWriter;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
+import dev.taskshared.testing.Work;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -48,15 +49,8 @@ class RawTracepointFallbackTest {
                 task[0] = ProcTask.open(Libc.getpid(), tid[0]);
                 p.register(task[0], 0, slot);
                 for (int i = 0; i < 10; i++) {
-                    long end = Libc.threadCpuTimeNanos() + 5_000_000L;
-                    while (Libc.threadCpuTimeNanos() < end) {
-                        Thread.onSpinWait();
-                    }
-                    try {
-                        Thread.sleep(3);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
+                    Work.burnCpu(5_000_000L);
+                    Work.sleep(3);
                 }
                 blocked.countDown();
                 try {

@@ -8,6 +8,7 @@ import dev.taskshared.TaskShared;
 import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.Privileged;
+import dev.taskshared.testing.Work;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -32,10 +33,7 @@ class BpfExitsTest {
         return Thread.ofPlatform().name("exit-cpu" + cpu).start(() -> {
             Libc.setAffinity(0, cpu);
             tids.add(ts.currentThread().tid());
-            long end = Libc.threadCpuTimeNanos() + 20_000_000L;
-            while (Libc.threadCpuTimeNanos() < end) {
-                Thread.onSpinWait();
-            }
+            Work.burnCpu(20_000_000L);
             started.countDown();
         });
     }
