@@ -8,6 +8,7 @@ import dev.taskshared.bpf.asm.Asm;
 import dev.taskshared.bpf.asm.Reg;
 import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.publisher.BpfPublisher;
+import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.taskstats.Taskstats;
@@ -43,8 +44,10 @@ public final class Diagnostics {
      *
      * @param mode the mode the library would run in ({@code bpf} or {@code sampling})
      * @param modeReason why
+     * @param dataPath how numbers would reach the slots: {@code task_storage}, {@code map_pages} or {@code procfs}
+     * @param dataPathReason why that one
      */
-    public record Report(String mode, String modeReason, String kernel, Check rseq, Check bpf, Check btf, Check tracefs,
+    public record Report(String mode, String modeReason, String dataPath, String dataPathReason, String kernel, Check rseq, Check bpf, Check btf, Check tracefs,
                          Check taskstats, Check delayacct) {
         /** The checks by name, in report order. */
         public Map<String, Check> checks() {
@@ -66,12 +69,13 @@ public final class Diagnostics {
     public static Report probe() {
         Check bpf = probeBpf();
         Check rseq = probeRseq();
-        Check publisher = bpf.available() ? probePublisher() : bpf;
+        String[] path = {"procfs", "no BPF publisher: a thread reads /proc"};
+        Check publisher = bpf.available() ? probePublisher(path) : bpf;
         String mode = publisher.available() ? "bpf" : "sampling";
         String modeReason = publisher.available() ? publisher.reason()
                 : "BPF is not available (" + publisher.reason() + "): a thread samples /proc every "
                         + Long.getLong("taskshared.sampleIntervalMillis", 10) + " ms";
-        return new Report(mode, modeReason, kernel(), rseq, bpf, probeBtf(), probeTracefs(), probeTaskstats(), probeDelayacct());
+        return new Report(mode, modeReason, path[0], path[1], kernel(), rseq, bpf, probeBtf(), probeTracefs(), probeTaskstats(), probeDelayacct());
     }
 
     static String kernel() {
@@ -160,8 +164,11 @@ public final class Diagnostics {
     }
 
     /** Whether the BPF publisher itself starts (attaches its programs), and why not. */
-    static Check probePublisher() {
-        try (BpfPublisher p = BpfPublisher.start()) {
+    /** Starts the publisher the library would start; {@code path} receives its data path and the reason. */
+    static Check probePublisher(String[] path) {
+        try (BpfPublisher p = Publishers.startBpf(Publishers.dataPathFromProperty())) {
+            path[0] = p.dataPath().jsonName();
+            path[1] = p.dataPathReason();
             return Check.yes(p.description());
         } catch (RuntimeException | LinkageError e) {
             return Check.no(e.getMessage());

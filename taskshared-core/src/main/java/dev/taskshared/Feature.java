@@ -24,7 +24,14 @@ public enum Feature {
     /** Involuntary switches since registration. */
     NIVCSW(7),
     /** CPU changes since registration. */
-    MIGRATIONS(8);
+    MIGRATIONS(8),
+    /**
+     * User-mode CPU nanoseconds, task_struct's {@code utime} as the kernel keeps it (tick-sampled on
+     * most kernels; taskstats' {@code ac_utime}, not the scaled value of /proc/&lt;tid&gt;/stat).
+     */
+    UTIME(9),
+    /** Kernel-mode CPU nanoseconds, task_struct's {@code stime} (like {@link #UTIME}). */
+    STIME(10);
 
     private final int bit;
 

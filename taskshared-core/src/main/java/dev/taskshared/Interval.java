@@ -1,37 +1,43 @@
 package dev.taskshared;
 
-import dev.taskshared.region.SlotLayout;
-import dev.taskshared.region.SlotReader;
+import dev.taskshared.region.SlotValues;
 import dev.taskshared.sys.Libc;
-import java.lang.foreign.MemorySegment;
 
 /**
  * Measures one operation on the current thread: {@link #start()} before, {@link #stop()} after,
  * then wall, CPU, off-CPU, run-queue wait and switches of just that operation. Reusable and
  * allocation-free; not thread-safe (one Interval per thread, like its handle).
  *
- * <p>In {@link Mode#BPF}: CPU = wall &minus; &Delta;off-CPU, exact, from loads only. In
- * {@link Mode#SAMPLING}: CPU from clock_gettime(CLOCK_THREAD_CPUTIME_ID) at start and stop
- * (exact, two syscalls), off-CPU = wall &minus; CPU; run-queue wait and switches are as of the
- * sampler's last pass, so they are only meaningful over intervals longer than its period.
+ * <p>In {@link Mode#BPF}: CPU = wall &minus; &Delta;off-CPU, exact, from loads only; run-queue
+ * wait is the kernel's own run_delay for the switch-ins inside the interval (a wait before
+ * {@link #start()} is not charged to it). In {@link Mode#SAMPLING}: CPU from
+ * clock_gettime(CLOCK_THREAD_CPUTIME_ID) at start and stop (exact, two syscalls), off-CPU = wall
+ * &minus; CPU; run-queue wait and switches are as of the sampler's last pass, so they are only
+ * meaningful over intervals longer than its period (run-queue wait is capped at off-CPU time).
  *
- * <p>On a virtual thread, the interval is valid only if start and stop ran on the same carrier
- * OS thread as the handle; otherwise {@link #valid()} is false and the getters throw rather than
- * report another thread's numbers.
+ * <p>Never impossible: CPU, off-CPU and run-queue time lie within 0..wall, and run-queue time
+ * within 0..off-CPU (the kernel measures it with the run-queue clock; up to 20 µs ahead of the wall
+ * clock it is capped at off-CPU time). When the numbers
+ * cannot be trusted &mdash; the interval ran (partly) on another OS thread than the handle's (a
+ * virtual thread moved to another carrier), or the kernel's counters show a context switch the
+ * publisher did not see &mdash; {@link #valid()} is false, {@link #invalidReason()} says why and
+ * the getters throw.
  */
 public final class Interval {
+    /**
+     * How far the kernel's run-queue clock (which run delay is measured with) may run ahead of the
+     * wall clock over one interval before the interval is called invalid rather than capped.
+     */
+    static final long CLOCK_SKEW_NANOS = 20_000;
     private final ThreadStats stats;
-    private final boolean offCpuFromSlot;
+    private final boolean fromSlot;
     private final boolean runDelay;
     private final boolean pcount;
     private final boolean switches;
+    private final SlotValues begin = new SlotValues();
+    private final SlotValues end = new SlotValues();
     private long startWall;
     private long startCpu;
-    private long startOff;
-    private long startRunDelay;
-    private long startPcount;
-    private long startNvcsw;
-    private long startNivcsw;
     private boolean startOnHandleThread;
     private long wall = -1;
     private long cpu;
@@ -40,12 +46,11 @@ public final class Interval {
     private long pcountDelta;
     private long nvcswDelta;
     private long nivcswDelta;
-    private boolean valid;
-    private long wallRead;
+    private String invalidReason;
 
     Interval(ThreadStats stats) {
         this.stats = stats;
-        this.offCpuFromSlot = stats.supports(Feature.OFF_CPU);
+        this.fromSlot = stats.supports(Feature.OFF_CPU);
         this.runDelay = stats.supports(Feature.RUN_DELAY);
         this.pcount = stats.supports(Feature.PCOUNT);
         this.switches = stats.supports(Feature.NVCSW) && stats.supports(Feature.NIVCSW);
@@ -54,18 +59,13 @@ public final class Interval {
     /** Marks the start of the operation. */
     public Interval start() {
         startOnHandleThread = onHandleThread();
-        if (offCpuFromSlot) {
-            startOff = offCpuAndWall();
-            startWall = wallRead;
+        if (fromSlot) {
+            stats.read(begin);
+            startWall = begin.readAtNanos();
         } else {
+            stats.read(begin);
             startWall = System.nanoTime();
             startCpu = stats.cpuTimeNowNanos();
-        }
-        startRunDelay = runDelay ? stats.runDelayNanos() : 0;
-        startPcount = pcount ? stats.pcount() : 0;
-        if (switches) {
-            startNvcsw = stats.nvcsw();
-            startNivcsw = stats.nivcsw();
         }
         wall = -1;
         return this;
@@ -73,45 +73,55 @@ public final class Interval {
 
     /** Marks the end of the operation; the getters then describe start..stop. */
     public Interval stop() {
-        if (offCpuFromSlot) {
-            off = offCpuAndWall() - startOff;
-            wall = wallRead - startWall;
+        if (fromSlot) {
+            stats.read(end);
+            wall = end.readAtNanos() - startWall;
+            off = end.offCpuNanos() - begin.offCpuNanos();
             cpu = wall - off;
         } else {
             // CPU clock first, then wall: the CPU window lies inside the wall window.
-            cpu = stats.cpuTimeNowNanos() - startCpu;
-            wall = System.nanoTime() - startWall;
-            cpu = Math.min(cpu, wall); // two clocks: never report more CPU than time passed
+            long cpuNow = stats.cpuTimeNowNanos();
+            stats.read(end);
+            wall = end.readAtNanos() - startWall;
+            cpu = Math.max(0, Math.min(cpuNow - startCpu, wall)); // two clocks: never more CPU than time passed
             off = wall - cpu;
         }
-        // run_delay is the kernel's at switch-out and our estimate in between: never report a step back
-        runDelayNanos = runDelay ? Math.max(0, stats.runDelayNanos() - startRunDelay) : 0;
-        pcountDelta = pcount ? stats.pcount() - startPcount : 0;
-        if (switches) {
-            nvcswDelta = stats.nvcsw() - startNvcsw;
-            nivcswDelta = stats.nivcsw() - startNivcsw;
+        runDelayNanos = runDelay ? end.runDelayNanos() - begin.runDelayNanos() : 0;
+        pcountDelta = pcount ? end.pcount() - begin.pcount() : 0;
+        nvcswDelta = switches ? end.nvcsw() - begin.nvcsw() : 0;
+        nivcswDelta = switches ? end.nivcsw() - begin.nivcsw() : 0;
+        if (!fromSlot) {
+            runDelayNanos = Math.max(0, Math.min(runDelayNanos, off)); // sampled: as of the last passes
         }
-        valid = startOnHandleThread && onHandleThread();
+        invalidReason = check();
         return this;
     }
 
-    /**
-     * off_cpu and the wall clock read with no context switch between them (the slot's sequence
-     * counter moves at every switch of its thread), so that a switch cannot fall between the two
-     * and be counted as CPU. Returns off_cpu; the wall clock is left in {@link #wallRead}.
-     */
-    private long offCpuAndWall() {
-        MemorySegment slot = stats.slot();
-        while (true) {
-            int seq = SlotReader.seq(slot);
-            long offCpu = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
-            long now = System.nanoTime();
-            if (SlotReader.validate(slot, seq)) {
-                stats.checkLive();
-                wallRead = now;
-                return offCpu;
-            }
+    /** Why the numbers cannot be trusted, or null. */
+    private String check() {
+        if (!startOnHandleThread || !onHandleThread()) {
+            return "the interval ran on another OS thread than thread " + stats.tid()
+                    + " (a virtual thread moved to another carrier, or the handle belongs to another thread)";
         }
+        if (!fromSlot) {
+            return null;
+        }
+        if (begin.onCpuSinceNanos() == 0 || end.onCpuSinceNanos() == 0) {
+            return "the publisher did not see the switch-in of the running thread (the slot says off CPU)";
+        }
+        if (switches && pcount && pcountDelta != nvcswDelta + nivcswDelta) {
+            return "the kernel counted " + (nvcswDelta + nivcswDelta) + " switches but the publisher saw " + pcountDelta + " switch-ins";
+        }
+        if (off < 0 || off > wall) {
+            return "off-CPU time " + off + " ns outside 0.." + wall + " ns of wall time";
+        }
+        if (runDelayNanos > off && runDelayNanos - off <= CLOCK_SKEW_NANOS) {
+            runDelayNanos = off; // two clocks: the run-queue clock may run microseconds ahead of the wall clock
+        }
+        if (runDelayNanos < 0 || runDelayNanos > off) {
+            return "run-queue time " + runDelayNanos + " ns outside 0.." + off + " ns of off-CPU time";
+        }
+        return null;
     }
 
     /**
@@ -123,60 +133,61 @@ public final class Interval {
         return owner != null ? Thread.currentThread() == owner : Libc.gettid() == stats.tid();
     }
 
-    /** False when the interval was not stopped, or ran (partly) on a thread other than the handle's. */
+    /** False when the interval was not stopped, or its numbers cannot be trusted ({@link #invalidReason()}). */
     public boolean valid() {
-        return wall >= 0 && valid;
+        return wall >= 0 && invalidReason == null;
     }
 
-    private void check() {
-        if (wall < 0) {
-            throw new IllegalStateException("interval not stopped");
-        }
-        if (!valid) {
-            throw new IllegalStateException("interval ran on another carrier thread than thread " + stats.tid()
-                    + " (a virtual thread moved, or the handle belongs to another thread): its numbers would be wrong");
+    /** Why {@link #valid()} is false, or null when it is true. */
+    public String invalidReason() {
+        return wall < 0 ? "interval not stopped" : invalidReason;
+    }
+
+    private void checkValid() {
+        if (!valid()) {
+            throw new IllegalStateException("interval numbers unavailable: " + invalidReason());
         }
     }
 
     /** Elapsed nanoseconds. */
     public long wallNanos() {
-        check();
+        checkValid();
         return wall;
     }
 
-    /** Nanoseconds on CPU during the interval. */
+    /** Nanoseconds on CPU during the interval, within 0..wall. */
     public long cpuNanos() {
-        check();
+        checkValid();
         return cpu;
     }
 
-    /** Nanoseconds off CPU (blocked, sleeping or waiting to run) during the interval. */
+    /** Nanoseconds off CPU (blocked, sleeping or waiting to run) during the interval, within 0..wall. */
     public long offCpuNanos() {
-        check();
+        checkValid();
         return off;
     }
 
-    /** Nanoseconds runnable but waiting on a run queue during the interval. */
+    /** Nanoseconds runnable but waiting on a run queue during the interval, within 0..off-CPU. */
     public long runDelayNanos() {
-        check();
+        checkValid();
         return runDelayNanos;
     }
 
     /** Times scheduled in during the interval. */
     public long switches() {
-        check();
+        checkValid();
         return pcountDelta;
     }
 
-    /** Voluntary switches during the interval. */
+    /** Voluntary switches during the interval (the kernel's count). */
     public long voluntarySwitches() {
-        check();
+        checkValid();
         return nvcswDelta;
     }
 
-    /** Involuntary switches (preemptions) during the interval. */
+    /** Involuntary switches (preemptions) during the interval (the kernel's count). */
     public long involuntarySwitches() {
-        check();
+        checkValid();
         return nivcswDelta;
     }
 

@@ -4,6 +4,7 @@ import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.publisher.ProcTask;
 import dev.taskshared.publisher.Publisher;
 import dev.taskshared.region.Region;
+import dev.taskshared.region.RegionHeader;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotWriter;
 import java.lang.foreign.Arena;
@@ -82,7 +83,11 @@ final class Registry implements AutoCloseable {
     private void exited(BpfExitEvent e) {
         synchronized (this) {
             Registration r = bySlot.get(e.slot());
-            if (r != null && r.tid == e.tid()) {
+            if (r != null && (r.tid == e.tid() || !publisher.alive(r.task, region.slot(r.slotIndex), reapBuffer))) {
+                if (r.tid != e.tid()) { // a PID namespace: the program saw the host's tid
+                    e = new BpfExitEvent(r.tid, e.tgid(), e.cpu(), e.slot(), e.exitTimeNanos(), e.sumExecRuntimeNanos(), e.runDelayNanos(),
+                            e.pcount(), e.offCpuNanos(), e.nvcsw(), e.nivcsw(), e.migrations(), e.comm());
+                }
                 free(r);
                 reclaimed++;
             }
@@ -124,26 +129,34 @@ final class Registry implements AutoCloseable {
         Registration existing = byTid.get(tid);
         if (existing != null) {
             Thread previous = existing.owner == null ? null : existing.owner.get();
-            if (!existing.ownerDead() && (owner == null || previous == owner) && existing.task.alive(reapBuffer)) {
+            if (!existing.ownerDead() && (owner == null || previous == owner)
+                    && publisher.alive(existing.task, region.slot(existing.slotIndex), reapBuffer)) {
                 return existing.handle;
             }
             free(existing); // the tid was reused by a new thread after the old one died
         }
         int slotIndex = used.nextClearBit(0);
+        if (slotIndex >= RegionHeader.MAX_PAGES * SlotLayout.SLOTS_PER_PAGE) {
+            throw new IllegalStateException("region full: " + registeredCount() + " threads registered, the limit of one region is "
+                    + RegionHeader.MAX_PAGES * SlotLayout.SLOTS_PER_PAGE + " (" + RegionHeader.MAX_PAGES + " pages of "
+                    + SlotLayout.SLOTS_PER_PAGE + " slots)");
+        }
         if (slotIndex >= region.pageCount() * SlotLayout.SLOTS_PER_PAGE) {
             int page = region.pageCount();
             Publisher.Page memory = publisher.newPage(page, region);
             region.addPage(memory.memory(), memory.tableEntry());
         }
-        ProcTask task = ProcTask.open(pid, tid);
+        ProcTask task = publisher.needsProcTask() ? ProcTask.open(pid, tid) : null;
         MemorySegment slot = region.slot(slotIndex);
         SlotWriter.claim(slot, tid, System.nanoTime());
         int generation = slot.get(java.lang.foreign.ValueLayout.JAVA_INT, SlotLayout.GENERATION);
         try {
-            publisher.register(task, slotIndex, slot);
+            publisher.register(pid, tid, task, slotIndex, slot);
         } catch (RuntimeException e) {
             SlotWriter.free(slot);
-            task.close();
+            if (task != null) {
+                task.close();
+            }
             throw e;
         }
         used.set(slotIndex);
@@ -174,10 +187,12 @@ final class Registry implements AutoCloseable {
 
     private void free(Registration r) {
         MemorySegment slot = region.slot(r.slotIndex);
-        publisher.unregister(r.task, r.slotIndex, slot);
+        publisher.unregister(r.tid, r.task, r.slotIndex, slot);
         r.handle.markReleased();
         SlotWriter.free(slot);
-        r.task.close();
+        if (r.task != null) {
+            r.task.close();
+        }
         used.clear(r.slotIndex);
         byTid.remove(r.tid, r);
         bySlot.remove(r.slotIndex, r);
@@ -201,8 +216,9 @@ final class Registry implements AutoCloseable {
         List<Registration> dead = new ArrayList<>();
         for (Registration r : byTid.values()) {
             // Only the kernel's word counts: a Java thread is "dead" a little before its task
-            // exits, and freeing the slot then would hide the exit from a BPF publisher.
-            if (!r.task.alive(reapBuffer)) {
+            // exits, and freeing the slot then would hide the exit from a BPF publisher. On the
+            // task-storage path that word is the slot's state (loads only, no /proc read).
+            if (!publisher.alive(r.task, region.slot(r.slotIndex), reapBuffer)) {
                 dead.add(r);
             }
         }

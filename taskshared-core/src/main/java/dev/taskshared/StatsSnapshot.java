@@ -1,10 +1,7 @@
 package dev.taskshared;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
 import dev.taskshared.region.SlotLayout;
-import dev.taskshared.region.SlotReader;
+import dev.taskshared.region.SlotValues;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -13,128 +10,120 @@ import java.lang.foreign.MemorySegment;
  * the publisher does not provide read as 0; check {@link ThreadStats#supports(Feature)}.
  */
 public final class StatsSnapshot {
-    int tid;
-    int generation;
-    long sumExecRuntimeNanos;
-    long onCpuSinceNanos;
-    long runDelayNanos;
-    long pcount;
-    long offCpuNanos;
-    long nvcsw;
-    long nivcsw;
-    long migrations;
-    int cpu;
-    long registeredAtNanos;
-    long offCpuOriginNanos;
+    final SlotValues values = new SlotValues();
 
     /** Thread id (kernel tid) of the slot's owner. */
     public int tid() {
-        return tid;
+        return values.tid();
     }
 
-    /** Nanoseconds on CPU, as of the last switch-out (BPF) or sample (sampling). */
+    int generation() {
+        return values.generation();
+    }
+
+    /** Nanoseconds on CPU, as of the last switch (BPF) or sample (sampling). */
     public long sumExecRuntimeNanos() {
-        return sumExecRuntimeNanos;
+        return values.sumExecRuntimeNanos();
     }
 
     /** CLOCK_MONOTONIC nanoseconds of the current switch-in while running; 0 while off CPU. */
     public long onCpuSinceNanos() {
-        return onCpuSinceNanos;
+        return values.onCpuSinceNanos();
     }
 
     /** Nanoseconds spent runnable but waiting for a CPU. */
     public long runDelayNanos() {
-        return runDelayNanos;
+        return values.runDelayNanos();
     }
 
     /** Times scheduled in. */
     public long pcount() {
-        return pcount;
+        return values.pcount();
     }
 
-    /** Nanoseconds off CPU since registration. */
+    /** Nanoseconds off CPU since registration, as of the last switch-in. */
     public long offCpuNanos() {
-        return offCpuNanos;
+        return values.offCpuNanos();
     }
 
     /**
      * Off-CPU nanoseconds as of {@code nowNanos} (CLOCK_MONOTONIC, e.g. System.nanoTime()): the
      * published total, which moves at switch-in, plus, while the thread is off CPU, the time it
-     * has been off since. For monitors looking at a thread that may be blocked for long (BPF mode).
+     * has been off since. For monitors looking at a thread that may be blocked for long (BPF
+     * mode). Never more than the time since registration.
      */
     public long offCpuNanosAt(long nowNanos) {
-        if (onCpuSinceNanos != 0 || offCpuOriginNanos == 0) {
-            return offCpuNanos;
+        long off = values.offCpuNanos();
+        if (values.onCpuSinceNanos() != 0 || values.offCpuOriginNanos() == 0) {
+            return off;
         }
-        return Math.max(offCpuNanos, nowNanos - sumExecRuntimeNanos - offCpuOriginNanos);
+        long sinceRegistration = Math.max(0, nowNanos - values.registeredAtNanos());
+        return Math.min(sinceRegistration, Math.max(off, nowNanos - values.sumExecRuntimeNanos() - values.offCpuOriginNanos()));
     }
 
-    /** Voluntary switches since registration. */
+    /** Voluntary switches since registration (the kernel's own count). */
     public long nvcsw() {
-        return nvcsw;
+        return values.nvcsw();
     }
 
-    /** Involuntary switches since registration. */
+    /** Involuntary switches since registration (the kernel's own count). */
     public long nivcsw() {
-        return nivcsw;
+        return values.nivcsw();
     }
 
     /** CPU changes since registration. */
     public long migrations() {
-        return migrations;
+        return values.migrations();
+    }
+
+    /** User-mode CPU nanoseconds as the kernel keeps them ({@link Feature#UTIME}). */
+    public long utimeNanos() {
+        return values.utimeNanos();
+    }
+
+    /** Kernel-mode CPU nanoseconds as the kernel keeps them ({@link Feature#STIME}). */
+    public long stimeNanos() {
+        return values.stimeNanos();
     }
 
     /** CPU the thread runs or last ran on. */
     public int cpu() {
-        return cpu;
+        return values.cpu();
     }
 
     /** CLOCK_MONOTONIC nanoseconds at registration. */
     public long registeredAtNanos() {
-        return registeredAtNanos;
+        return values.registeredAtNanos();
+    }
+
+    /** Whether the publisher saw the thread exit: the numbers are its final ones. */
+    public boolean exited() {
+        return values.state() == SlotLayout.STATE_EXITED;
+    }
+
+    /** CLOCK_MONOTONIC nanoseconds at which the snapshot was taken. */
+    public long takenAtNanos() {
+        return values.readAtNanos();
     }
 
     /**
-     * Fills this from a slot under its seqlock: spins while a write is in progress (writes take
-     * nanoseconds), yielding after many tries in case the writer was preempted mid-write. For
-     * monitors reading a region directly; threads use {@link ThreadStats#snapshot}.
+     * Fills this from a slot under its sequence counter. For monitors reading a region directly;
+     * threads use {@link ThreadStats#snapshot}.
      *
      * @return this
+     * @throws dev.taskshared.region.SlotUnreadableException when the slot's sequence never
+     *     settles (a writer died mid-write, or the region is corrupted): bounded, never a hang
      */
     public StatsSnapshot readSlot(MemorySegment slot) {
-        int spins = 0;
-        while (true) {
-            int seq = SlotReader.seq(slot);
-            // Plain loads between the acquire of seq and the fence in validate: ordered by those
-            // two, and free for the JIT to combine (no per-load ordering needed).
-            tid = slot.get(JAVA_INT, SlotLayout.TID);
-            generation = slot.get(JAVA_INT, SlotLayout.GENERATION);
-            sumExecRuntimeNanos = slot.get(JAVA_LONG, SlotLayout.SUM_EXEC_RUNTIME_NS);
-            onCpuSinceNanos = slot.get(JAVA_LONG, SlotLayout.ON_CPU_SINCE_NS);
-            runDelayNanos = slot.get(JAVA_LONG, SlotLayout.RUN_DELAY_NS);
-            pcount = slot.get(JAVA_LONG, SlotLayout.PCOUNT);
-            offCpuNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_NS);
-            nvcsw = slot.get(JAVA_LONG, SlotLayout.NVCSW);
-            nivcsw = slot.get(JAVA_LONG, SlotLayout.NIVCSW);
-            migrations = slot.get(JAVA_LONG, SlotLayout.MIGRATIONS);
-            cpu = slot.get(JAVA_INT, SlotLayout.CPU);
-            registeredAtNanos = slot.get(JAVA_LONG, SlotLayout.REGISTERED_AT_NS);
-            offCpuOriginNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_ORIGIN_NS);
-            if (SlotReader.validate(slot, seq)) {
-                return this;
-            }
-            if (++spins > 1000) {
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
-            }
-        }
+        values.read(slot);
+        return this;
     }
 
     @Override
     public String toString() {
-        return "StatsSnapshot[tid=" + tid + ", sum_exec_runtime_ns=" + sumExecRuntimeNanos + ", on_cpu_since_ns=" + onCpuSinceNanos
-                + ", run_delay_ns=" + runDelayNanos + ", pcount=" + pcount + ", off_cpu_ns=" + offCpuNanos + ", nvcsw=" + nvcsw
-                + ", nivcsw=" + nivcsw + ", migrations=" + migrations + ", cpu=" + cpu + "]";
+        return "StatsSnapshot[tid=" + tid() + ", sum_exec_runtime_ns=" + sumExecRuntimeNanos() + ", on_cpu_since_ns=" + onCpuSinceNanos()
+                + ", run_delay_ns=" + runDelayNanos() + ", pcount=" + pcount() + ", off_cpu_ns=" + offCpuNanos() + ", nvcsw=" + nvcsw()
+                + ", nivcsw=" + nivcsw() + ", migrations=" + migrations() + ", utime_ns=" + utimeNanos() + ", stime_ns=" + stimeNanos()
+                + ", cpu=" + cpu() + (exited() ? ", exited" : "") + "]";
     }
 }

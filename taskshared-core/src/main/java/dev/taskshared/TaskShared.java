@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A process normally uses the default instance ({@link #get()}), started on first use in the
  * best available mode: {@link Mode#BPF} when the process may load BPF programs, else
  * {@link Mode#SAMPLING}. The system properties {@code taskshared.mode} ({@code bpf},
- * {@code sampling}) and {@code taskshared.sampleIntervalMillis} (default 10) override the choice.
+ * {@code sampling}), {@code taskshared.dataPath} ({@code task_storage}, {@code map_pages}) and
+ * {@code taskshared.sampleIntervalMillis} (default 10) override the choice.
  * Its region is {@code /dev/shm/taskshared-<pid>} (mode 0600), removed when the JVM exits, so a
  * monitor of the same user can read every registered thread ({@code taskshared top <pid>}).
  *
@@ -54,7 +55,8 @@ public final class TaskShared implements AutoCloseable {
         this.pid = b.pid == 0 ? Libc.getpid() : b.pid;
         this.ownProcess = pid == Libc.getpid();
         removeStaleRegions();
-        this.publisher = Publishers.start(b.mode, b.sampleInterval.toNanos());
+        this.publisher = Publishers.start(b.mode, b.sampleInterval.toNanos(),
+                b.dataPath != null ? b.dataPath : Publishers.dataPathFromProperty());
         Region r;
         try {
             Path path = b.regionPath != null ? b.regionPath
@@ -194,6 +196,15 @@ public final class TaskShared implements AutoCloseable {
         return publisher.mode();
     }
 
+    /**
+     * How numbers reach the slots: {@code task_storage} (the kernel writes each thread's slot in
+     * this JVM's memory through task-local storage, Linux 6.13+), {@code map_pages} (slot pages in
+     * BPF maps, older kernels) or {@code procfs} (sampling). {@link #modeDescription()} says why.
+     */
+    public String dataPath() {
+        return publisher instanceof dev.taskshared.publisher.BpfPublisher b ? b.dataPath().jsonName() : "procfs";
+    }
+
     /** Why this mode is live: for example why BPF could not be used. */
     public String modeDescription() {
         return publisher.description();
@@ -289,8 +300,18 @@ public final class TaskShared implements AutoCloseable {
         private Duration reapInterval = Duration.ofSeconds(1);
         private int pid;
         private Path regionPath;
+        private dev.taskshared.publisher.BpfPublisher.DataPath dataPath;
 
         private Builder() {
+        }
+
+        /**
+         * Force the BPF data path (default: the best the kernel offers, or the system property
+         * {@code taskshared.dataPath}): task-local storage with user pointers (Linux 6.13+), or map pages.
+         */
+        public Builder dataPath(dev.taskshared.publisher.BpfPublisher.DataPath path) {
+            this.dataPath = path;
+            return this;
         }
 
         /** Force a mode; by default the best available is chosen. */

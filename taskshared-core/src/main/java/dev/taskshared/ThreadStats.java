@@ -2,6 +2,7 @@ package dev.taskshared;
 
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
+import dev.taskshared.region.SlotValues;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.sys.Rseq;
 import java.lang.foreign.MemorySegment;
@@ -37,6 +38,10 @@ public final class ThreadStats {
     private final long features;
     private final Mode mode;
     private volatile boolean released;
+    /** Owner-thread scratch for reads (no allocation on the owner's read path). */
+    private final SlotValues scratch = new SlotValues();
+    /** Highest CPU time returned so far (benign race between reading threads: each sees a monotonic floor). */
+    private long cpuTimeFloor;
 
     ThreadStats(Registry registry, MemorySegment slot, int slotIndex, int tid, int generation, Thread owner,
                 MemorySegment rseq, long features, Mode mode) {
@@ -131,26 +136,44 @@ public final class ThreadStats {
         return cpu;
     }
 
+    /** User-mode CPU nanoseconds as the kernel keeps them (task_struct utime), as of the last switch-out. */
+    public long utimeNanos() {
+        return read(Feature.UTIME, SlotLayout.UTIME_NS);
+    }
+
+    /** Kernel-mode CPU nanoseconds as the kernel keeps them (task_struct stime), as of the last switch-out. */
+    public long stimeNanos() {
+        return read(Feature.STIME, SlotLayout.STIME_NS);
+    }
+
     /**
-     * Exact CPU time of this thread now, in nanoseconds. In BPF mode a few loads (sum_exec_runtime
-     * + time since switch-in); in sampling mode a clock_gettime(CLOCK_THREAD_CPUTIME_ID) syscall.
+     * Exact CPU time of this thread now, in nanoseconds; never less than an earlier result for
+     * the same thread. In BPF mode a few loads (the kernel's sum at the last switch + the time
+     * since the switch-in); in sampling mode, or when the publisher missed the current switch-in,
+     * a clock_gettime(CLOCK_THREAD_CPUTIME_ID) syscall.
      */
     public long cpuTimeNowNanos() {
+        long now = -1;
         if (supports(Feature.ON_CPU_SINCE)) {
-            while (true) {
-                int seq = SlotReader.seq(slot);
-                long sum = SlotReader.getLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS);
-                long since = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
-                long now = System.nanoTime();
-                if (SlotReader.validate(slot, seq)) {
-                    checkLive();
-                    return since == 0 ? sum : sum + (now - since);
-                }
-                Thread.onSpinWait();
+            SlotValues v = Thread.currentThread() == owner ? scratch : new SlotValues();
+            v.read(slot, true);
+            checkGeneration(v.generation());
+            if (v.onCpuSinceNanos() != 0 || Thread.currentThread() != owner) {
+                now = v.cpuTimeAtReadNanos();
             }
         }
-        checkLive();
-        return Thread.currentThread() == owner ? Libc.threadCpuTimeNanos() : Libc.clockGettimeNanos(threadCpuClock(tid));
+        if (now < 0) {
+            checkLive();
+            now = Thread.currentThread() == owner ? Libc.threadCpuTimeNanos() : Libc.clockGettimeNanos(threadCpuClock(tid));
+        }
+        // The estimate between switches counts interrupt and steal time as CPU; the kernel's sum at
+        // the next switch does not: never step back.
+        long floor = cpuTimeFloor;
+        if (now < floor) {
+            return floor;
+        }
+        cpuTimeFloor = now;
+        return now;
     }
 
     /** The CPU-time clock of thread {@code tid}: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
@@ -164,9 +187,7 @@ public final class ThreadStats {
      */
     public StatsSnapshot snapshot(StatsSnapshot into) {
         into.readSlot(slot);
-        if (into.generation != generation) { // a released slot's generation moves on
-            throw released();
-        }
+        checkGeneration(into.generation());
         return into;
     }
 
@@ -190,6 +211,12 @@ public final class ThreadStats {
 
     void markReleased() {
         released = true;
+    }
+
+    /** Reads the slot into {@code into} (bounded retries) and checks that it is still this registration's. */
+    void read(SlotValues into) {
+        into.read(slot, true);
+        checkGeneration(into.generation());
     }
 
     Thread owner() {
@@ -216,6 +243,12 @@ public final class ThreadStats {
     /** The value just read belongs to this registration only if the slot was not handed on. */
     void checkLive() {
         if (SlotReader.getInt(slot, SlotLayout.GENERATION) != generation) {
+            throw released();
+        }
+    }
+
+    private void checkGeneration(int seen) {
+        if (seen != generation) { // a released slot's generation moves on
             throw released();
         }
     }

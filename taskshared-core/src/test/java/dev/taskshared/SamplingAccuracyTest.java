@@ -148,6 +148,8 @@ class SamplingAccuracyTest {
         in.stop();
         long c1 = Libc.threadCpuTimeNanos();
         assertThat(in.cpuNanos()).isBetween(0L, c1 - c0);
-        assertThat(in.cpuNanos()).isGreaterThan((c1 - c0) - 100_000);
+        // The bracket also holds start()'s and stop()'s slot reads, which may wait (spinning, then
+        // yielding) for a sampler preempted in the middle of its write: 1 ms.
+        assertThat(in.cpuNanos()).isGreaterThan((c1 - c0) - 1_000_000);
     }
 }

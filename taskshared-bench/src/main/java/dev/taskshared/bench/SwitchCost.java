@@ -2,39 +2,57 @@ package dev.taskshared.bench;
 
 import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
+import dev.taskshared.bpf.AttachType;
+import dev.taskshared.bpf.BpfLink;
+import dev.taskshared.bpf.BpfProgram;
 import dev.taskshared.bpf.BpfStats;
 import dev.taskshared.bpf.ProgramInfo;
+import dev.taskshared.bpf.ProgramSpec;
+import dev.taskshared.bpf.ProgramType;
+import dev.taskshared.bpf.asm.Asm;
+import dev.taskshared.bpf.asm.Reg;
+import dev.taskshared.bpf.btf.Btf;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * What the BPF publisher's sched_switch program costs per run, from the kernel's own run-time
- * statistics (BPF_ENABLE_STATS: run_time_ns / run_cnt). Two phases of the same length: the
- * program attached but nobody registered (every run is a miss: one hash lookup), then two
- * registered threads handing a token back and forth (every run touches a registered thread).
- * The statistics add their own ~20-30 ns per run, which these figures include.
+ * statistics (BPF_ENABLE_STATS: run_time_ns / run_cnt), beside an empty program attached to the
+ * same tracepoint in the same run (the floor: the statistics' own ~20-40 ns and the call). Two
+ * phases of the same length: nobody registered (every run is a miss), then two registered
+ * threads handing a token back and forth (most runs touch a registered thread).
  */
 public final class SwitchCost {
 
-    /** Mean nanoseconds per run and runs counted, per phase. */
-    public record Result(double missNanos, long missRuns, double registeredNanos, long registeredRuns) {
+    /** Mean nanoseconds per run and runs counted, per phase, and the empty program's mean over both. */
+    public record Result(double missNanos, long missRuns, double registeredNanos, long registeredRuns, double emptyNanos,
+                         String dataPath) {
     }
 
     private SwitchCost() {
     }
 
     public static Result measure(Duration phase) throws InterruptedException {
+        Btf btf = Btf.vmlinux();
+        Asm empty = new Asm().mov(Reg.R0, 0).exit();
         try (BpfStats stats = BpfStats.enable();
-             TaskShared ts = TaskShared.builder().mode(Mode.BPF).build()) {
+             TaskShared ts = TaskShared.builder().mode(Mode.BPF).build();
+             BpfProgram floor = BpfProgram.load(ProgramSpec.of(ProgramType.TRACING, empty.build())
+                     .withAttach(AttachType.TRACE_RAW_TP, btf.rawTracepointTypeId("sched_switch")).named("ts_empty"));
+             BpfLink link = BpfLink.tracing(floor)) {
+            ProgramInfo emptyBefore = floor.info();
             ProgramInfo before = ts.bpfProgramInfo().get("ts_switch");
             pingPong(ts, phase, false);
             ProgramInfo mid = ts.bpfProgramInfo().get("ts_switch");
             pingPong(ts, phase, true);
             ProgramInfo after = ts.bpfProgramInfo().get("ts_switch");
+            ProgramInfo emptyAfter = floor.info();
             long missRuns = mid.runCount() - before.runCount();
             long regRuns = after.runCount() - mid.runCount();
             return new Result((double) (mid.runTimeNs() - before.runTimeNs()) / missRuns, missRuns,
-                    (double) (after.runTimeNs() - mid.runTimeNs()) / regRuns, regRuns);
+                    (double) (after.runTimeNs() - mid.runTimeNs()) / regRuns, regRuns,
+                    (double) (emptyAfter.runTimeNs() - emptyBefore.runTimeNs()) / (emptyAfter.runCount() - emptyBefore.runCount()),
+                    ts.dataPath());
         }
     }
 

@@ -31,6 +31,8 @@ public final class DoctorCommand implements Callable<Integer> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("mode", r.mode());
             o.put("mode_reason", r.modeReason());
+            o.put("data_path", r.dataPath());
+            o.put("data_path_reason", r.dataPathReason());
             o.put("kernel", r.kernel());
             r.checks().forEach((name, c) -> {
                 Map<String, Object> j = new LinkedHashMap<>();
@@ -43,6 +45,7 @@ public final class DoctorCommand implements Callable<Integer> {
             out.printf("kernel     %s%n", r.kernel());
             r.checks().forEach((name, c) -> out.printf("%-10s %-4s %s%n", name, c.available() ? "yes" : "no", c.reason()));
             out.printf("mode       %s: %s%n", r.mode(), r.modeReason());
+            out.printf("data path  %s: %s%n", r.dataPath(), r.dataPathReason());
         }
         out.flush();
         return 0;

@@ -117,6 +117,7 @@ public final class TopCommand implements Callable<Integer> {
         o.put("pid", m.pid());
         o.put("mode", m.mode().name().toLowerCase());
         o.put("source", m.source());
+        o.put("unreadable_slots", m.unreadableSlots());
         List<Map<String, Object>> ts = new ArrayList<>();
         for (ThreadSample t : threads) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -143,6 +144,9 @@ public final class TopCommand implements Callable<Integer> {
 
     private static void printTable(PrintWriter out, ProcessMonitor m, List<ThreadSample> threads) {
         out.printf("pid %d  mode %s  threads %d  (%s)%n", m.pid(), m.mode().name().toLowerCase(), threads.size(), m.source());
+        if (m.unreadableSlots() > 0) {
+            out.printf("%d slot(s) unreadable, not shown: %s%n", m.unreadableSlots(), m.unreadableReason());
+        }
         out.printf("%8s %-16s %4s %6s %12s %12s %12s %9s %9s %9s %6s%n",
                 "TID", "NAME", "CPU", "CPU%", "ON_CPU_ms", "OFF_CPU_ms", "RUNQ_ms", "PCOUNT", "NVCSW", "NIVCSW", "MIGR");
         for (ThreadSample t : threads) {

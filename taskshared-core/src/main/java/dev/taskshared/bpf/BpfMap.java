@@ -35,7 +35,8 @@ public final class BpfMap implements MapRef, AutoCloseable {
 
     // union bpf_attr for BPF_MAP_CREATE
     private static final long CREATE_TYPE = 0, CREATE_KEY_SIZE = 4, CREATE_VALUE_SIZE = 8, CREATE_MAX_ENTRIES = 12,
-            CREATE_FLAGS = 16, CREATE_INNER_MAP_FD = 20, CREATE_NAME = 28;
+            CREATE_FLAGS = 16, CREATE_INNER_MAP_FD = 20, CREATE_NAME = 28, CREATE_BTF_FD = 48, CREATE_BTF_KEY_TYPE_ID = 52,
+            CREATE_BTF_VALUE_TYPE_ID = 56;
     // union bpf_attr for BPF_MAP_*_ELEM: u32 map_fd; pad; u64 key; u64 value; u64 flags
     private static final long ELEM_FD = 0, ELEM_KEY = 8, ELEM_VALUE = 16, ELEM_FLAGS = 24;
     // union bpf_attr for BPF_OBJ_GET_INFO_BY_FD: u32 bpf_fd; u32 info_len; u64 info
@@ -79,6 +80,11 @@ public final class BpfMap implements MapRef, AutoCloseable {
                 attr.set(JAVA_INT, CREATE_INNER_MAP_FD, spec.innerMap().fd());
             }
             putName(attr, CREATE_NAME, spec.name());
+            if (spec.btf() != null) {
+                attr.set(JAVA_INT, CREATE_BTF_FD, spec.btf().btf().fd());
+                attr.set(JAVA_INT, CREATE_BTF_KEY_TYPE_ID, spec.btf().keyTypeId());
+                attr.set(JAVA_INT, CREATE_BTF_VALUE_TYPE_ID, spec.btf().valueTypeId());
+            }
             long rc = Bpf.callRaw(BpfCmd.MAP_CREATE, attr);
             if (rc < 0) {
                 throw BpfErrors.of("bpf(BPF_MAP_CREATE " + spec.type() + " " + spec.name() + ")", (int) -rc);
@@ -327,6 +333,33 @@ public final class BpfMap implements MapRef, AutoCloseable {
     /** A u32 key or value in the kernel's (little-endian) byte order. */
     public static byte[] u32(int v) {
         return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
+    }
+
+    /**
+     * BPF_MAP_UPDATE_ELEM without allocating, for hot paths: {@code attr} is a caller-owned scratch
+     * of {@link Bpf#ATTR_SIZE} bytes (rewritten here), {@code key} and {@code value} native segments
+     * of the map's sizes. Returns 0, or {@code -errno}.
+     */
+    public long updateInPlace(MemorySegment attr, MemorySegment key, MemorySegment value, long flags) {
+        attr.fill((byte) 0);
+        attr.set(JAVA_INT, ELEM_FD, fd());
+        attr.set(JAVA_LONG, ELEM_KEY, key.address());
+        attr.set(JAVA_LONG, ELEM_VALUE, value.address());
+        attr.set(JAVA_LONG, ELEM_FLAGS, flags);
+        return Bpf.callRaw(BpfCmd.MAP_UPDATE_ELEM, attr);
+    }
+
+    /** BPF_MAP_DELETE_ELEM without allocating (see {@link #updateInPlace}). Returns 0, or {@code -errno} (ENOENT: no entry). */
+    public long deleteInPlace(MemorySegment attr, MemorySegment key) {
+        attr.fill((byte) 0);
+        attr.set(JAVA_INT, ELEM_FD, fd());
+        attr.set(JAVA_LONG, ELEM_KEY, key.address());
+        return Bpf.callRaw(BpfCmd.MAP_DELETE_ELEM, attr);
+    }
+
+    /** An {@link dev.taskshared.sys.ErrnoException} with hints for a failed element operation on this map. */
+    public RuntimeException error(String command, long negativeErrno) {
+        return BpfErrors.of("bpf(" + command + " " + name + ")", (int) -negativeErrno);
     }
 
     private MemorySegment elemAttr(Arena arena, MemorySegment key) {

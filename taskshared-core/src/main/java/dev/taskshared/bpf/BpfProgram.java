@@ -178,6 +178,25 @@ public final class BpfProgram implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs a raw-tracepoint program once on the calling thread, without allocating: {@code attr} is
+     * a caller-owned scratch of {@link Bpf#ATTR_SIZE} bytes, {@code ctx} the native {@code u64 args[]}.
+     * Returns the program's r0 (0 or positive), or {@code -errno} when the kernel refused the run.
+     */
+    public long runInPlace(MemorySegment attr, MemorySegment ctx) {
+        attr.fill((byte) 0);
+        attr.set(JAVA_INT, TEST_FD, fd());
+        attr.set(JAVA_INT, TEST_CTX_SIZE_IN, (int) ctx.byteSize());
+        attr.set(JAVA_LONG, TEST_CTX_IN, ctx.address());
+        long rc = Bpf.callRaw(BpfCmd.PROG_TEST_RUN, attr);
+        return rc < 0 ? rc : Integer.toUnsignedLong(attr.get(JAVA_INT, TEST_RETVAL));
+    }
+
+    /** An {@link dev.taskshared.sys.ErrnoException} with hints for a failed run of this program. */
+    public RuntimeException runError(long negativeErrno) {
+        return BpfErrors.of("bpf(BPF_PROG_TEST_RUN " + name + ")", (int) -negativeErrno);
+    }
+
     /** Runs a raw-tracepoint program once with {@code args} as its {@code u64 args[]}; returns r0. */
     public int run(long... args) {
         ByteBuffer b = ByteBuffer.allocate(args.length * 8).order(ByteOrder.LITTLE_ENDIAN);

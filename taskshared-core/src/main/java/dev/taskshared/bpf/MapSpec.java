@@ -9,7 +9,12 @@ import java.util.regex.Pattern;
  * Build with the factories and {@code with...} methods, for example
  * {@code MapSpec.array(128, 32).mmapable().named("slots")}.
  */
-public record MapSpec(MapType type, int keySize, int valueSize, int maxEntries, int flags, String name, BpfMap innerMap) {
+public record MapSpec(MapType type, int keySize, int valueSize, int maxEntries, int flags, String name, BpfMap innerMap,
+                      BtfTypes btf) {
+    /** The key and value types of a map described by BTF (needed for special fields such as {@code __uptr}). */
+    public record BtfTypes(LoadedBtf btf, int keyTypeId, int valueTypeId) {
+    }
+
     /** BPF_F_NO_PREALLOC: hash maps allocate entries on update. */
     public static final int F_NO_PREALLOC = 1;
     /** BPF_F_RDONLY_PROG: programs may only read. */
@@ -19,6 +24,10 @@ public record MapSpec(MapType type, int keySize, int valueSize, int maxEntries, 
     /** BPF_OBJ_NAME_LEN - 1: the longest name. */
     public static final int MAX_NAME = 15;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.]{0,15}");
+
+    public MapSpec(MapType type, int keySize, int valueSize, int maxEntries, int flags, String name, BpfMap innerMap) {
+        this(type, keySize, valueSize, maxEntries, flags, name, innerMap, null);
+    }
 
     public MapSpec {
         Objects.requireNonNull(type, "type");
@@ -63,12 +72,25 @@ public record MapSpec(MapType type, int keySize, int valueSize, int maxEntries, 
         return new MapSpec(MapType.RINGBUF, 0, 0, bytes, 0, "", null);
     }
 
+    /**
+     * Task-local storage (Linux 5.11+): one value of {@code valueSize} bytes per task, keyed from
+     * user space by a pidfd of the task; programs get it with bpf_task_storage_get.
+     */
+    public static MapSpec taskStorage(int valueSize) {
+        return new MapSpec(MapType.TASK_STORAGE, 4, valueSize, 0, F_NO_PREALLOC, "", null);
+    }
+
     public MapSpec named(String newName) {
-        return new MapSpec(type, keySize, valueSize, maxEntries, flags, newName, innerMap);
+        return new MapSpec(type, keySize, valueSize, maxEntries, flags, newName, innerMap, btf);
     }
 
     public MapSpec withFlags(int newFlags) {
-        return new MapSpec(type, keySize, valueSize, maxEntries, newFlags, name, innerMap);
+        return new MapSpec(type, keySize, valueSize, maxEntries, newFlags, name, innerMap, btf);
+    }
+
+    /** Describes the key and value with BTF type ids of {@code loaded}. */
+    public MapSpec withBtf(LoadedBtf loaded, int keyTypeId, int valueTypeId) {
+        return new MapSpec(type, keySize, valueSize, maxEntries, flags, name, innerMap, new BtfTypes(loaded, keyTypeId, valueTypeId));
     }
 
     /** Adds {@link #F_MMAPABLE} (arrays only). */

@@ -10,6 +10,7 @@ import dev.taskshared.region.HeaderInfo;
 import dev.taskshared.region.RegionReader;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
+import dev.taskshared.region.SlotUnreadableException;
 import dev.taskshared.sys.ErrnoException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -126,9 +127,23 @@ public final class ProcessMonitor implements AutoCloseable {
         return tids;
     }
 
-    /** The numbers of every watched thread now, sorted by tid. */
+    /** Slots found unreadable by the last {@link #sample()} (their sequence never settled), with the last reason. */
+    public int unreadableSlots() {
+        return unreadable;
+    }
+
+    /** Why the last unreadable slot could not be read, or null. */
+    public String unreadableReason() {
+        return lastUnreadable;
+    }
+
+    private int unreadable;
+    private String lastUnreadable;
+
+    /** The numbers of every watched thread now, sorted by tid. Slots that cannot be read are counted, not shown. */
     public List<ThreadSample> sample() throws IOException {
         refreshThreads();
+        unreadable = 0;
         long now = System.nanoTime();
         double elapsed = lastSampleNanos == 0 ? 0 : now - lastSampleNanos;
         List<ThreadSample> out = new ArrayList<>();
@@ -140,7 +155,13 @@ public final class ProcessMonitor implements AutoCloseable {
                 if (slot == null || SlotReader.getInt(slot, SlotLayout.TID) == 0) {
                     continue;
                 }
-                snapshot.readSlot(slot);
+                try {
+                    snapshot.readSlot(slot);
+                } catch (SlotUnreadableException e) {
+                    unreadable++; // a writer died mid-write or the region is corrupted: say so, never hang
+                    lastUnreadable = e.getMessage();
+                    continue;
+                }
                 if (snapshot.tid() != 0) {
                     out.add(toSample(snapshot, elapsed, sums));
                 }
@@ -170,7 +191,8 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         sums.put(tid, sum);
         Long before = lastSum.get(tid);
-        double pct = before == null || elapsedNanos <= 0 ? -1 : 100.0 * (sum - before) / elapsedNanos;
+        // A thread cannot use more than the time that passed: the estimate between switches may count steal time.
+        double pct = before == null || elapsedNanos <= 0 ? -1 : Math.min(100.0, Math.max(0, 100.0 * (sum - before) / elapsedNanos));
         return new ThreadSample(tid, name(tid), supports(Feature.CPU) ? s.cpu() : -1,
                 supports(Feature.SUM_EXEC_RUNTIME) ? sum : -1,
                 supports(Feature.RUN_DELAY) ? s.runDelayNanos() : -1,

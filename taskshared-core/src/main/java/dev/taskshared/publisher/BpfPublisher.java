@@ -1,11 +1,15 @@
 package dev.taskshared.publisher;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import dev.taskshared.Feature;
 import dev.taskshared.Mode;
 import dev.taskshared.bpf.AttachType;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.LoadedBtf;
 import dev.taskshared.bpf.MapSpec;
 import dev.taskshared.bpf.ProgramInfo;
 import dev.taskshared.bpf.ProgramSpec;
@@ -13,14 +17,21 @@ import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.RingBuffer;
 import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.bpf.btf.BtfWriter;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionHeader;
 import dev.taskshared.region.SlotLayout;
+import dev.taskshared.region.SlotReader;
 import dev.taskshared.region.SlotWriter;
+import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.ErrnoException;
 import dev.taskshared.sys.Libc;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,60 +42,104 @@ import java.util.function.Consumer;
 
 /**
  * The kernel writes each registered thread's slot at every context switch: eBPF programs on the
- * sched_switch, sched_wakeup, sched_wakeup_new and sched_process_exit raw tracepoints
- * ({@link SchedPrograms}), built and loaded from Java. Slots live in one-page mmapable array maps
- * (32 slots each) held in an array-of-maps, mapped into the JVM; {@code tid_slot} says which
- * threads are registered. A registered thread's exit comes back through a ring buffer with its
- * final numbers and exit CPU, and frees its slot.
+ * sched_switch and sched_process_exit tracepoints ({@link SchedPrograms}), built and loaded from
+ * Java. Two data paths:
  *
- * <p>Everything is a file descriptor: closing the publisher, or the JVM dying, detaches the
- * programs and frees the maps.
+ * <ul>
+ *   <li>{@link DataPath#TASK_STORAGE} (Linux 6.13+): a task-local storage map whose value
+ *   ({@link TaskRecord}) holds a {@code __uptr} to the thread's slot in the region, memory of this
+ *   JVM that the kernel pins at registration. Registering is pidfd_open + one map update + one run
+ *   of the seed program; the thread is named by a pidfd of the caller's own PID namespace, so this
+ *   is correct in containers. Nothing is kept per thread in user space.
+ *   <li>{@link DataPath#MAP_PAGES} (older kernels; privileged JVMs in the initial PID namespace
+ *   only): slots live in one-page mmapable array maps held in an array of maps, found by tid.
+ * </ul>
+ *
+ * A registered thread's exit writes its final numbers and {@link SlotLayout#STATE_EXITED} into
+ * its slot and comes back through a ring buffer with its exit CPU. Everything is a file
+ * descriptor: closing the publisher, or the JVM dying, detaches the programs and frees the maps.
  */
 public final class BpfPublisher implements Publisher {
-    /** Everything: the kernel writes at every switch. */
+
+    /** Where the programs find a registered thread's slot. */
+    public enum DataPath {
+        /** Task-local storage with a user pointer into the JVM's region (Linux 6.13+). */
+        TASK_STORAGE("task_storage"),
+        /** Slot pages in BPF array maps found by tid (any BPF-capable kernel; not in PID namespaces). */
+        MAP_PAGES("map_pages");
+
+        private final String jsonName;
+
+        DataPath(String jsonName) {
+            this.jsonName = jsonName;
+        }
+
+        /** As {@code doctor --json} spells it. */
+        public String jsonName() {
+            return jsonName;
+        }
+    }
+
+    /** Everything the slot defines. */
     public static final long FEATURES = Feature.allKnown();
+    /** The map-pages path seeds utime/stime from nothing exact: it does not publish them. */
+    static final long MAP_PAGES_FEATURES = FEATURES & ~Feature.maskOf(Feature.UTIME, Feature.STIME);
     static final int MAX_THREADS = RegionHeader.MAX_PAGES * SlotLayout.SLOTS_PER_PAGE;
     private static final int RING_BYTES = 256 * 1024;
+    /** The initial PID namespace's inode (PROC_PID_INIT_INO). */
+    private static final long INIT_PID_NS_INODE = 0xEFFFFFFCL;
 
+    private final DataPath dataPath;
+    private final String pathReason;
     private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
-    private static final java.lang.invoke.VarHandle BITS = ValueLayout.JAVA_LONG.varHandle();
-    private final BpfMap tidBits;
-    private final MemorySegment bits;
-    private final BpfMap tidSlot;
-    private final BpfMap pages;
-    private final BpfMap exits;
-    private final BpfMap drops;
     private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
     private final List<BpfLink> links = new ArrayList<>();
-    private final boolean btfTyped;
-    private String typedFailure;
-    private final List<BpfMap> pageMaps = new ArrayList<>();
+    private final BpfMap exits;
+    private final BpfMap drops;
     private final RingBuffer ring;
     private final Thread exitReader;
+    private final Path path;
+    private final boolean btfTyped;
+    private String typedFailure;
     private volatile Consumer<BpfExitEvent> exitSink = e -> { };
-    // Registration scratch, used under this object's lock: no allocation per registration.
-    private final MemorySegment scratch = Arena.ofAuto().allocate(ProcTask.BUFFER_SIZE);
-    private final MemorySegment key = Arena.ofAuto().allocate(4, 4);
-    private final MemorySegment value = Arena.ofAuto().allocate(4, 4);
-    private final long[] schedstat = new long[3];
     private volatile boolean running = true;
 
-    private BpfPublisher(boolean preferBtfTyped) {
+    private BpfPublisher(DataPath requested, boolean preferBtfTyped) {
         try {
-            tidBits = own(BpfMap.create(MapSpec.array(8, (pidMax() + 63) / 64).mmapable().named("ts_tid_bits")));
-            bits = tidBits.mmap();
-            tidSlot = own(BpfMap.create(MapSpec.hash(4, 4, MAX_THREADS).named("ts_tid_slot")));
-            BpfMap template = own(BpfMap.create(pageSpec("ts_page_tmpl")));
-            pages = own(BpfMap.create(MapSpec.arrayOfMaps(RegionHeader.MAX_PAGES, template).named("ts_pages")));
             exits = own(BpfMap.create(MapSpec.ringbuf(RING_BYTES).named("ts_exits")));
             drops = own(BpfMap.create(MapSpec.array(8, 1).named("ts_exit_drops")));
             ring = own(RingBuffer.open(exits));
+            Path chosen = null;
+            String reason;
+            if (requested != DataPath.MAP_PAGES) {
+                try {
+                    chosen = new TaskStoragePath();
+                    reason = "task-local storage with user pointers (Linux 6.13+)";
+                } catch (RuntimeException e) {
+                    if (requested == DataPath.TASK_STORAGE) {
+                        throw e;
+                    }
+                    reason = "task storage with __uptr unavailable (" + e.getMessage() + ")";
+                }
+            } else {
+                reason = "map pages requested";
+            }
+            if (chosen == null) {
+                requireInitialPidNamespace();
+                chosen = new MapPagesPath();
+            }
+            path = chosen;
+            dataPath = chosen instanceof TaskStoragePath ? DataPath.TASK_STORAGE : DataPath.MAP_PAGES;
+            pathReason = reason;
             boolean typed = false;
             if (preferBtfTyped) {
                 try {
                     attachAll(true);
                     typed = true;
                 } catch (RuntimeException e) {
+                    if (dataPath == DataPath.TASK_STORAGE) {
+                        throw e; // task storage needs BTF-typed programs
+                    }
                     // An older kernel or verifier: the raw tracepoints with probe reads still work.
                     typedFailure = e.getMessage();
                     closeProgramsAndLinks();
@@ -103,15 +158,34 @@ public final class BpfPublisher implements Publisher {
         exitReader.start();
     }
 
-    /** Loads the programs for every tracepoint and attaches them: BTF-typed (tp_btf) or raw. */
+    /**
+     * Loads and attaches the programs on the best data path the kernel offers (task storage, else
+     * map pages), BTF-typed where the kernel allows, else on raw tracepoints.
+     *
+     * @throws RuntimeException with the kernel's reason (an {@link ErrnoException} with hints, or a
+     *     {@link dev.taskshared.bpf.VerifierException} carrying the verifier log)
+     */
+    public static BpfPublisher start() {
+        return new BpfPublisher(null, true);
+    }
+
+    /** Like {@link #start()} on the given data path, or failing with the reason it is unavailable. */
+    public static BpfPublisher start(DataPath path) {
+        return new BpfPublisher(path, true);
+    }
+
+    /** The map-pages path on raw tracepoints only (the oldest fallback), for tests. */
+    static BpfPublisher startRaw() {
+        return new BpfPublisher(DataPath.MAP_PAGES, false);
+    }
+
     private void attachAll(boolean typed) {
         Btf btf = Btf.vmlinux();
-        SchedPrograms.TaskOffsets off = SchedPrograms.TaskOffsets.fromBtf(btf, typed);
-        SchedPrograms.Maps m = new SchedPrograms.Maps(tidBits, tidSlot, pages, exits, drops);
-        attach("ts_switch", "sched_switch", SchedPrograms.schedSwitch(m, off), typed, btf);
-        attach("ts_wakeup", "sched_wakeup", SchedPrograms.schedWakeup(m, off), typed, btf);
-        attach("ts_wakeup_new", "sched_wakeup_new", SchedPrograms.schedWakeup(m, off), typed, btf);
-        attach("ts_exit", "sched_process_exit", SchedPrograms.schedProcessExit(m), typed, btf);
+        SchedPrograms.Kernel k = SchedPrograms.Kernel.fromBtf(btf, typed);
+        attach("ts_switch", "sched_switch", SchedPrograms.schedSwitch(path.lookup(), k), typed, btf);
+        attach("ts_exit", "sched_process_exit",
+                SchedPrograms.schedProcessExit(path.lookup(), k, exits, drops, path.forgetOnExit()), typed, btf);
+        path.loadHelpers(k);
     }
 
     private void attach(String name, String tracepoint, Instructions insns, boolean typed, Btf btf) {
@@ -123,56 +197,32 @@ public final class BpfPublisher implements Publisher {
         links.add(typed ? BpfLink.tracing(p) : p.attachRawTracepoint(tracepoint));
     }
 
-    /** Sets or clears {@code tid}'s bit in tid_bits, atomically (other tids share the word), no syscall. */
-    private void setBit(int tid, boolean on) {
-        long offset = (long) (tid >>> 6) * 8;
-        long mask = 1L << (tid & 63);
-        if (on) {
-            BITS.getAndBitwiseOr(bits, offset, mask);
-        } else {
-            BITS.getAndBitwiseAnd(bits, offset, ~mask);
-        }
-    }
-
-    private static int pidMax() {
+    private static void requireInitialPidNamespace() {
+        long inode;
         try {
-            // readAllLines: one buffered read; an integer sysctl answers a read at a non-zero offset with EOF
-            return Integer.parseInt(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/kernel/pid_max")).get(0).strip());
+            inode = (long) java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self/ns/pid"), "unix:ino");
         } catch (java.io.IOException | RuntimeException e) {
-            return 4 * 1024 * 1024; // PID_MAX_LIMIT on 64-bit
+            return; // cannot tell: assume the initial namespace, as before namespaces were checked
+        }
+        if (inode != INIT_PID_NS_INODE) {
+            throw new UnsupportedOperationException("the map-pages data path matches threads by host tid and cannot name threads "
+                    + "inside a PID namespace (this process is in one); it needs task storage with __uptr (Linux 6.13+)");
         }
     }
 
-    private void closeProgramsAndLinks() {
-        links.forEach(BpfLink::close);
-        links.clear();
-        programs.values().forEach(BpfProgram::close);
-        programs.clear();
+    /** The data path the programs use. */
+    public DataPath dataPath() {
+        return dataPath;
     }
 
-    /**
-     * Loads and attaches the programs, BTF-typed where the kernel allows (direct loads from task
-     * pointers), else on raw tracepoints.
-     *
-     * @throws RuntimeException with the kernel's reason (an {@link dev.taskshared.sys.ErrnoException}
-     *     with hints, or a {@link dev.taskshared.bpf.VerifierException} carrying the verifier log)
-     */
-    public static BpfPublisher start() {
-        return new BpfPublisher(true);
-    }
-
-    /** Like {@link #start()}, on raw tracepoints only (the fallback path), for tests. */
-    static BpfPublisher startRaw() {
-        return new BpfPublisher(false);
+    /** Why this data path: for example why task storage could not be used. */
+    public String dataPathReason() {
+        return pathReason;
     }
 
     /** Whether the programs are BTF-typed (tp_btf) rather than raw tracepoints. */
     public boolean btfTyped() {
         return btfTyped;
-    }
-
-    private static MapSpec pageSpec(String name) {
-        return MapSpec.array(SlotLayout.SLOT_SIZE, SlotLayout.SLOTS_PER_PAGE).mmapable().named(name);
     }
 
     private <T extends AutoCloseable> T own(T resource) {
@@ -187,7 +237,7 @@ public final class BpfPublisher implements Publisher {
 
     @Override
     public long features() {
-        return FEATURES;
+        return dataPath == DataPath.TASK_STORAGE ? FEATURES : MAP_PAGES_FEATURES;
     }
 
     @Override
@@ -197,103 +247,40 @@ public final class BpfPublisher implements Publisher {
 
     @Override
     public String description() {
-        return "BPF programs on sched_switch, sched_wakeup(_new) and sched_process_exit write every registered "
-                + "thread's slot at each context switch ("
+        return "BPF programs on sched_switch and sched_process_exit write every registered thread's slot at each "
+                + "context switch (data path " + dataPath.jsonName() + ": " + pathReason + "; "
                 + (btfTyped ? "BTF-typed tracepoints" : "raw tracepoints" + (typedFailure == null ? "" : "; tp_btf failed: " + typedFailure))
                 + ")";
     }
 
-    /** Receives registered threads' exits (from the ring-buffer reader thread). */
     @Override
     public void setExitSink(Consumer<BpfExitEvent> sink) {
         this.exitSink = sink;
     }
 
     @Override
+    public boolean needsProcTask() {
+        return path.needsProcTask();
+    }
+
+    @Override
     public synchronized Page newPage(int index, Region region) {
-        BpfMap page = BpfMap.create(pageSpec("ts_page_" + index));
-        try {
-            pages.setInner(index, page);
-        } catch (RuntimeException e) {
-            page.close();
-            throw e;
-        }
-        pageMaps.add(page);
-        return new Page(page.mmap(), RegionHeader.PAGE_IN_BPF_MAP | page.id());
+        return path.newPage(index, region);
     }
 
     @Override
-    public synchronized void register(ProcTask task, int slotIndex, MemorySegment slot) {
-        long pcount = seed(task, slot);
-        key.set(ValueLayout.JAVA_INT, 0, task.tid());
-        value.set(ValueLayout.JAVA_INT, 0, slotIndex);
-        tidSlot.update(key, value, BpfMap.ANY);
-        setBit(task.tid(), true); // last: the programs look at tid_slot only for a set bit
-        if (task.tid() == Libc.gettid()) {
-            // A switch between the seed and the insert was invisible to the programs (it would
-            // leave on_cpu_since stale until the next one): seed again until none happened.
-            for (int i = 0; i < 5; i++) {
-                long now = readSchedstat(task)[2];
-                if (now == pcount) {
-                    break;
-                }
-                pcount = seed(task, slot);
-            }
-        }
-    }
-
-    /** Reads schedstat into {@link #schedstat}; the registry serialises registrations, so one buffer serves. */
-    private long[] readSchedstat(ProcTask task) {
-        if (!task.readSchedstat(scratch, schedstat)) {
-            throw new IllegalStateException("thread " + task.tid() + " exited during registration");
-        }
-        return schedstat;
-    }
-
-    /**
-     * Seeds the totals from the kernel's values, so that they mean what schedstat means, and the
-     * off-CPU origin (off_cpu = wall - CPU time since registration). Written before the tid
-     * enters tid_slot, so the programs never see a half-seeded slot.
-     *
-     * <p>Returns the kernel's pcount as read. The thread registering itself is running: its CPU time is read exactly with
-     * CLOCK_THREAD_CPUTIME_ID, and it is on CPU since now. Another thread is taken as off CPU;
-     * its schedstat sum may lag by up to a tick if it is running, which offsets its off-CPU
-     * total by as much (its next switch-out replaces the sum with the kernel's exact value).
-     */
-    private long seed(ProcTask task, MemorySegment slot) {
-        long[] schedstat = readSchedstat(task);
-        boolean self = task.tid() == Libc.gettid();
-        long sum = schedstat[0];
-        long now = System.nanoTime();
-        if (self) {
-            for (int tries = 0; tries < 10; tries++) { // a clock pair not split by a preemption
-                long before = System.nanoTime();
-                sum = Libc.threadCpuTimeNanos();
-                now = System.nanoTime();
-                if (now - before < 20_000) {
-                    break;
-                }
-            }
-        }
-        int seq = SlotWriter.begin(slot);
-        SlotWriter.putLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS, sum);
-        SlotWriter.putLong(slot, SlotLayout.RUN_DELAY_NS, schedstat[1]);
-        SlotWriter.putLong(slot, SlotLayout.PCOUNT, schedstat[2]);
-        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, self ? now : 0);
-        SlotWriter.putLong(slot, SlotLayout.OFF_CPU_ORIGIN_NS, now - sum);
-        SlotWriter.putLong(slot, SlotLayout.OFF_CPU_NS, 0);
-        SlotWriter.putInt(slot, SlotLayout.CPU, self ? Libc.schedGetcpu() : -1);
-        SlotWriter.end(slot, seq);
-        return schedstat[2];
+    public synchronized void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot) {
+        path.register(pid, tid, task, slotIndex, slot);
     }
 
     @Override
-    public void unregister(ProcTask task, int slotIndex, MemorySegment slot) {
-        synchronized (this) {
-            setBit(task.tid(), false);
-            key.set(ValueLayout.JAVA_INT, 0, task.tid());
-            tidSlot.delete(key); // absent when its exit already removed it
-        }
+    public synchronized void unregister(int tid, ProcTask task, int slotIndex, MemorySegment slot) {
+        path.unregister(tid, task, slot);
+    }
+
+    @Override
+    public boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
+        return path.needsProcTask() ? task.alive(buf) : SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED;
     }
 
     /** Exit records lost because the ring buffer was full (counted by the exit program). */
@@ -344,23 +331,358 @@ public final class BpfPublisher implements Publisher {
             Thread.currentThread().interrupt();
         }
         closeProgramsAndLinks();
-        closeOwned();
         synchronized (this) {
-            for (BpfMap m : pageMaps) {
-                m.close();
-            }
-            pageMaps.clear();
+            path.close();
         }
+        closeOwned();
+    }
+
+    private void closeProgramsAndLinks() {
+        links.forEach(BpfLink::close);
+        links.clear();
+        programs.values().forEach(BpfProgram::close);
+        programs.clear();
     }
 
     private void closeOwned() {
         for (int i = owned.size() - 1; i >= 0; i--) {
             try {
                 owned.get(i).close();
-            } catch (Exception ignored) {
-                // keep releasing the rest
+            } catch (Exception e) {
+                System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "closing a BPF object", e);
             }
         }
         owned.clear();
+    }
+
+    /** Seeds a slot and a record from /proc for a thread other than the caller (or on the map-pages path). */
+    private static void seedFromProc(ProcTask task, MemorySegment slot, MemorySegment record, int slotIndex, long[] scratch3,
+                                     long[] switches2, MemorySegment buf) {
+        boolean self = task.tid() == Libc.gettid();
+        if (self) {
+            Libc.threadSwitches(switches2); // no /proc/<tid>/status descriptor kept for the thread itself
+        }
+        if (!task.readSchedstat(buf, scratch3) || !self && !task.readSwitches(buf, switches2)) {
+            throw new IllegalStateException("thread " + task.tid() + " exited during registration");
+        }
+        long sum = scratch3[0];
+        long now = System.nanoTime();
+        if (self) {
+            for (int tries = 0; tries < 10; tries++) { // a clock pair not split by a preemption
+                long before = System.nanoTime();
+                sum = Libc.threadCpuTimeNanos();
+                now = System.nanoTime();
+                if (now - before < 20_000) {
+                    break;
+                }
+            }
+        }
+        int seq = SlotWriter.begin(slot);
+        SlotWriter.putLong(slot, SlotLayout.SUM_EXEC_RUNTIME_NS, sum);
+        SlotWriter.putLong(slot, SlotLayout.RUN_DELAY_NS, scratch3[1]);
+        SlotWriter.putLong(slot, SlotLayout.PCOUNT, scratch3[2]);
+        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, self ? now : 0);
+        SlotWriter.putLong(slot, SlotLayout.OFF_CPU_ORIGIN_NS, now - sum);
+        SlotWriter.putLong(slot, SlotLayout.OFF_CPU_NS, 0);
+        SlotWriter.putInt(slot, SlotLayout.CPU, self ? Libc.schedGetcpu() : -1);
+        SlotWriter.end(slot, seq);
+        record.fill((byte) 0);
+        record.set(JAVA_LONG, TaskRecord.NVCSW_BASE, switches2[0]);
+        record.set(JAVA_LONG, TaskRecord.NIVCSW_BASE, switches2[1]);
+        record.set(JAVA_INT, TaskRecord.FLAGS, TaskRecord.SEEDED);
+        record.set(JAVA_INT, TaskRecord.SLOT_INDEX, slotIndex);
+    }
+
+    /** What differs between the data paths. Called under the publisher's lock. */
+    private abstract static class Path implements AutoCloseable {
+        // Registration scratch, used under the publisher's lock: no allocation per registration.
+        final Arena arena = Arena.ofAuto();
+        final MemorySegment attr = arena.allocate(Bpf.ATTR_SIZE, 8);
+        final MemorySegment record = arena.allocate(TaskRecord.LAYOUT);
+        final MemorySegment key = arena.allocate(4, 4);
+        final MemorySegment buf = arena.allocate(ProcTask.BUFFER_SIZE);
+        final long[] schedstat = new long[3];
+        final long[] switches = new long[2];
+
+        abstract SchedPrograms.Lookup lookup();
+
+        /** A map the exit program removes the tid from, or null. */
+        abstract BpfMap forgetOnExit();
+
+        void loadHelpers(SchedPrograms.Kernel k) {
+        }
+
+        abstract boolean needsProcTask();
+
+        abstract Page newPage(int index, Region region);
+
+        abstract void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot);
+
+        abstract void unregister(int tid, ProcTask task, MemorySegment slot);
+
+        @Override
+        public abstract void close();
+    }
+
+    /** Task-local storage with a {@code __uptr} to the slot; slots are pages of the region file. */
+    private final class TaskStoragePath extends Path {
+        private final LoadedBtf btf;
+        private final BpfMap tasks;
+        private final MemorySegment ctx = arena.allocate(8L * SchedPrograms.SEED_ARGS, 8);
+        private BpfProgram seed;
+
+        TaskStoragePath() {
+            BtfWriter w = new BtfWriter();
+            int intId = w.addInt("int", 4, true);
+            int u32 = w.addInt("unsigned int", 4, false);
+            int u64 = w.addInt("unsigned long long", 8, false);
+            int slotType = w.addStruct("taskshared_slot", SlotLayout.SLOT_SIZE, membersOf(SlotLayout.LAYOUT, u32, u64));
+            int uptr = w.addPointer(w.addTypeTag("uptr", slotType));
+            List<BtfWriter.Member> fields = new ArrayList<>(membersOf(TaskRecord.LAYOUT, u32, u64));
+            fields.set(0, new BtfWriter.Member("slot", uptr, TaskRecord.SLOT));
+            int recordType = w.addStruct("ts_task", TaskRecord.SIZE, fields);
+            btf = own(LoadedBtf.load(w.build()));
+            tasks = own(BpfMap.create(MapSpec.taskStorage(TaskRecord.SIZE).named("ts_tasks").withBtf(btf, intId, recordType)));
+        }
+
+        @Override
+        SchedPrograms.Lookup lookup() {
+            return new SchedPrograms.TaskStorageLookup(tasks);
+        }
+
+        @Override
+        BpfMap forgetOnExit() {
+            return null; // the kernel frees task storage with the task
+        }
+
+        @Override
+        void loadHelpers(SchedPrograms.Kernel k) {
+            seed = BpfProgram.load(ProgramSpec.of(ProgramType.RAW_TRACEPOINT, SchedPrograms.seed(lookup(), k)).named("ts_seed"));
+            programs.put("ts_seed", seed);
+        }
+
+        @Override
+        boolean needsProcTask() {
+            return false;
+        }
+
+        @Override
+        Page newPage(int index, Region region) {
+            return new Page(region.filePage(index), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(index));
+        }
+
+        @Override
+        void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot) {
+            int pidfd = Libc.pidfdOpenThread(tid);
+            if (pidfd < 0) {
+                throw new ErrnoException("pidfd_open(" + tid + ", PIDFD_THREAD)", -pidfd);
+            }
+            try {
+                boolean self = tid == Libc.gettid();
+                ProcTask foreign = self ? null : ProcTask.open(pid, tid);
+                try {
+                    if (self) {
+                        record.fill((byte) 0);
+                        record.set(JAVA_INT, TaskRecord.SLOT_INDEX, slotIndex);
+                    } else {
+                        seedFromProc(foreign, slot, record, slotIndex, schedstat, switches, buf);
+                    }
+                    record.set(JAVA_LONG, TaskRecord.SLOT, slot.address()); // the kernel pins this page
+                    key.set(JAVA_INT, 0, pidfd);
+                    long rc = tasks.updateInPlace(attr, key, record, BpfMap.ANY);
+                    if (rc < 0) {
+                        throw tasks.error("BPF_MAP_UPDATE_ELEM", rc);
+                    }
+                    if (self) {
+                        seedSelf(pidfd, tid);
+                    }
+                } finally {
+                    if (foreign != null) {
+                        foreign.close();
+                    }
+                }
+            } finally {
+                Libc.closeQuietly(pidfd);
+            }
+        }
+
+        /** Runs the seed program on this thread until no switch fell between the clock pair and the run. */
+        private void seedSelf(int pidfd, int tid) {
+            for (int tries = 0; tries < 20; tries++) {
+                long switchesBefore = Libc.threadSwitches();
+                long before = System.nanoTime();
+                long cpu = Libc.threadCpuTimeNanos();
+                long mono = System.nanoTime();
+                if (mono - before > 20_000) {
+                    continue; // preempted inside the pair
+                }
+                ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_ARG_CPU_TIME, cpu);
+                ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_ARG_MONOTONIC, mono);
+                ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_ARG_SWITCHES, switchesBefore);
+                long rc = seed.runInPlace(attr, ctx);
+                if (rc == SchedPrograms.SEED_OK) {
+                    return;
+                }
+                if (rc < 0) {
+                    key.set(JAVA_INT, 0, pidfd);
+                    tasks.deleteInPlace(attr, key);
+                    throw seed.runError(rc);
+                }
+                if (rc != SchedPrograms.SEED_SWITCHED) {
+                    throw new IllegalStateException("seeding thread " + tid + ": the seed program found no record (answer " + rc + ")");
+                }
+            }
+            key.set(JAVA_INT, 0, pidfd);
+            tasks.deleteInPlace(attr, key);
+            throw new IllegalStateException("seeding thread " + tid + ": switched out in each of 20 attempts");
+        }
+
+        @Override
+        void unregister(int tid, ProcTask task, MemorySegment slot) {
+            if (SlotReader.getInt(slot, SlotLayout.STATE) == SlotLayout.STATE_EXITED) {
+                return; // the kernel freed the storage with the task (and its tid may name another thread now)
+            }
+            int pidfd = Libc.pidfdOpenThread(tid);
+            if (pidfd < 0) {
+                return; // gone: its storage went with it
+            }
+            try {
+                key.set(JAVA_INT, 0, pidfd);
+                long rc = tasks.deleteInPlace(attr, key);
+                if (rc < 0 && rc != -dev.taskshared.sys.Errno.ENOENT) {
+                    throw tasks.error("BPF_MAP_DELETE_ELEM", rc);
+                }
+            } finally {
+                Libc.closeQuietly(pidfd);
+            }
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** One-page mmapable array maps in an array of maps, found by tid (bit array, then hash). */
+    private final class MapPagesPath extends Path {
+        private static final VarHandle BITS = ValueLayout.JAVA_LONG.varHandle();
+        private final BpfMap tidBits;
+        private final MemorySegment bits;
+        private final BpfMap tidSlot;
+        private final BpfMap pages;
+        private final List<BpfMap> pageMaps = new ArrayList<>();
+
+        MapPagesPath() {
+            tidBits = own(BpfMap.create(MapSpec.array(8, (pidMax() + 63) / 64).mmapable().named("ts_tid_bits")));
+            bits = tidBits.mmap();
+            tidSlot = own(BpfMap.create(MapSpec.hash(4, TaskRecord.SIZE, MAX_THREADS).named("ts_tid_slot")));
+            BpfMap template = own(BpfMap.create(pageSpec("ts_page_tmpl")));
+            pages = own(BpfMap.create(MapSpec.arrayOfMaps(RegionHeader.MAX_PAGES, template).named("ts_pages")));
+        }
+
+        @Override
+        SchedPrograms.Lookup lookup() {
+            return new SchedPrograms.MapPagesLookup(tidBits, tidSlot, pages);
+        }
+
+        @Override
+        BpfMap forgetOnExit() {
+            return tidSlot;
+        }
+
+        @Override
+        boolean needsProcTask() {
+            return true;
+        }
+
+        @Override
+        Page newPage(int index, Region region) {
+            BpfMap page = BpfMap.create(pageSpec("ts_page_" + index));
+            try {
+                pages.setInner(index, page);
+            } catch (RuntimeException e) {
+                page.close();
+                throw e;
+            }
+            pageMaps.add(page);
+            return new Page(page.mmap(), RegionHeader.PAGE_IN_BPF_MAP | page.id());
+        }
+
+        @Override
+        void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot) {
+            seedFromProc(task, slot, record, slotIndex, schedstat, switches, buf);
+            key.set(JAVA_INT, 0, tid);
+            long rc = tidSlot.updateInPlace(attr, key, record, BpfMap.ANY);
+            if (rc < 0) {
+                throw tidSlot.error("BPF_MAP_UPDATE_ELEM", rc);
+            }
+            setBit(tid, true); // last: the programs look at tid_slot only for a set bit
+            if (tid == Libc.gettid()) {
+                // A switch between the seed and the insert was invisible to the programs (it would
+                // leave on_cpu_since stale until the next one): seed again until none happened.
+                for (int i = 0; i < 5; i++) {
+                    long seeded = schedstat[2];
+                    if (!task.readSchedstat(buf, schedstat)) {
+                        throw new IllegalStateException("thread " + tid + " exited during registration");
+                    }
+                    if (schedstat[2] == seeded) {
+                        break;
+                    }
+                    seedFromProc(task, slot, record, slotIndex, schedstat, switches, buf);
+                    tidSlot.updateInPlace(attr, key, record, BpfMap.ANY);
+                }
+            }
+        }
+
+        @Override
+        void unregister(int tid, ProcTask task, MemorySegment slot) {
+            setBit(tid, false);
+            key.set(JAVA_INT, 0, tid);
+            tidSlot.deleteInPlace(attr, key); // absent when its exit already removed it
+        }
+
+        /** Sets or clears {@code tid}'s bit in tid_bits, atomically (other tids share the word), no syscall. */
+        private void setBit(int tid, boolean on) {
+            long offset = (long) (tid >>> 6) * 8;
+            long mask = 1L << (tid & 63);
+            if (on) {
+                BITS.getAndBitwiseOr(bits, offset, mask);
+            } else {
+                BITS.getAndBitwiseAnd(bits, offset, ~mask);
+            }
+        }
+
+        @Override
+        public void close() {
+            for (BpfMap m : pageMaps) {
+                m.close();
+            }
+            pageMaps.clear();
+        }
+
+        private static MapSpec pageSpec(String name) {
+            return MapSpec.array(SlotLayout.SLOT_SIZE, SlotLayout.SLOTS_PER_PAGE).mmapable().named(name);
+        }
+
+        private static int pidMax() {
+            try {
+                // readAllLines: one buffered read; an integer sysctl answers a read at a non-zero offset with EOF
+                return Integer.parseInt(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/kernel/pid_max")).get(0).strip());
+            } catch (java.io.IOException | RuntimeException e) {
+                return 4 * 1024 * 1024; // PID_MAX_LIMIT on 64-bit
+            }
+        }
+    }
+
+    /** BTF members of a layout's named u32 / u64 fields (padding skipped). */
+    private static List<BtfWriter.Member> membersOf(StructLayout layout, int u32, int u64) {
+        List<BtfWriter.Member> out = new ArrayList<>();
+        long offset = 0;
+        for (MemoryLayout m : layout.memberLayouts()) {
+            if (m.name().isPresent() && m instanceof ValueLayout v) {
+                out.add(new BtfWriter.Member(m.name().get(), v.byteSize() == 8 ? u64 : u32, offset));
+            }
+            offset += m.byteSize();
+        }
+        return out;
     }
 }

@@ -27,13 +27,32 @@ public interface Publisher extends AutoCloseable {
     Page newPage(int index, Region region);
 
     /**
-     * Starts publishing thread {@code task} into {@code slot}, already claimed for it. Totals are
-     * seeded from the kernel's own values so that they mean what /proc/&lt;tid&gt;/schedstat means.
+     * Whether the registry must keep a {@link ProcTask} (open /proc descriptors) per registered
+     * thread; when false it passes null and learns of exits from the slot's state.
      */
-    void register(ProcTask task, int slotIndex, MemorySegment slot);
+    default boolean needsProcTask() {
+        return true;
+    }
+
+    /**
+     * Starts publishing thread {@code tid} of process {@code pid} into {@code slot}, already
+     * claimed for it. Totals are seeded from the kernel's own values so that they mean what
+     * /proc/&lt;tid&gt;/schedstat means.
+     *
+     * @param task the thread's kept /proc descriptors, or null when {@link #needsProcTask()} is false
+     */
+    void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot);
 
     /** Stops publishing into {@code slot}; called before the slot is freed. */
-    void unregister(ProcTask task, int slotIndex, MemorySegment slot);
+    void unregister(int tid, ProcTask task, int slotIndex, MemorySegment slot);
+
+    /**
+     * Whether the registered thread still exists, for reclaiming the slots of threads that died
+     * without releasing them; {@code buf} is scratch of {@link ProcTask#BUFFER_SIZE} bytes.
+     */
+    default boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
+        return task.alive(buf);
+    }
 
     /**
      * Where registered threads' exits go, for a publisher that sees them (BPF); others never call

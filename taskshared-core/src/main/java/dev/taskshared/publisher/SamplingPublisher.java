@@ -89,7 +89,7 @@ public final class SamplingPublisher implements Publisher {
     }
 
     @Override
-    public void register(ProcTask task, int slotIndex, MemorySegment slot) {
+    public void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot) {
         Entry e = new Entry(task, slot);
         try (Arena arena = Arena.ofConfined()) {
             sample(e, arena.allocate(ProcTask.BUFFER_SIZE), new long[3]); // seed now, not one interval later
@@ -98,7 +98,7 @@ public final class SamplingPublisher implements Publisher {
     }
 
     @Override
-    public void unregister(ProcTask task, int slotIndex, MemorySegment slot) {
+    public void unregister(int tid, ProcTask task, int slotIndex, MemorySegment slot) {
         Entry e = entries.remove(slotIndex);
         if (e != null) {
             synchronized (e) {

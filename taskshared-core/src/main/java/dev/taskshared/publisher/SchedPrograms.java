@@ -5,6 +5,7 @@ import static dev.taskshared.bpf.asm.Reg.R0;
 import static dev.taskshared.bpf.asm.Reg.R1;
 import static dev.taskshared.bpf.asm.Reg.R2;
 import static dev.taskshared.bpf.asm.Reg.R3;
+import static dev.taskshared.bpf.asm.Reg.R4;
 import static dev.taskshared.bpf.asm.Reg.R6;
 import static dev.taskshared.bpf.asm.Reg.R7;
 import static dev.taskshared.bpf.asm.Reg.R8;
@@ -17,100 +18,453 @@ import dev.taskshared.bpf.asm.Helper;
 import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.bpf.asm.JmpOp;
 import dev.taskshared.bpf.asm.MapRef;
+import dev.taskshared.bpf.asm.Reg;
 import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.region.SlotLayout;
 
 /**
- * The scheduler programs of the BPF publisher, written with our instruction builder. Their context
- * is the tracepoint's arguments as {@code u64 args[]}. Task fields are at offsets found in the
- * kernel's BTF: loaded directly when the programs are BTF-typed tracepoints (tp_btf, where the
- * verifier knows the arguments are task_struct pointers), read with bpf_probe_read_kernel when
- * they are plain raw tracepoints (the fallback).
+ * The scheduler programs of the BPF publisher, written with our instruction builder: one body per
+ * tracepoint, shared by both data paths, which differ only in how a program finds a task's slot
+ * ({@link Lookup}): on the task-storage path, bpf_task_storage_get and the {@code __uptr} the
+ * kernel pinned at registration; on the map-pages path, a tid bit array, a tid hash and an array of
+ * one-page maps.
  *
- * <p>Every program starts by testing the task's bit in {@code tid_bits}: a miss (a thread nobody
- * registered, nearly every switch on a host) costs an inlined array load. A hit looks the tid up
- * in {@code tid_slot} and finds the slot
- * through {@code pages} (an array of one-page maps) and writes it under the slot's sequence
- * counter, incremented with atomic adds so that the store before it and the stores after are
- * ordered for readers (x86-64: a locked instruction is a full barrier).
+ * <p>Every number written is the kernel's own: at a switch-out the task's sum_exec_runtime,
+ * run_delay, pcount, nvcsw, nivcsw, utime and stime; at a switch-in the values the kernel is about
+ * to have once the switch completes (the tracepoint fires before sched_info_arrive: pcount + 1,
+ * and run_delay + this wait, computed as the kernel does from the run-queue clock and the task's
+ * {@code sched_info.last_queued}). Off-CPU time is wall minus the kernel's CPU time since
+ * registration, at each switch-in, so on + off = wall exactly.
  *
- * <p>Who writes what, per slot: sched_switch on the CPU switching the task out, then on the CPU
- * switching it in (never at once: a task is switched in only after its switch-out completed);
- * sched_wakeup writes only the private {@code runnable_since_ns}, of a task that is off CPU.
+ * <p>Registers: r6 the context (u64 args[]), r7 the clock (read once, lazily), r8 the task's
+ * {@link TaskRecord}, r9 its slot. Writes are bracketed by the slot's sequence counter,
+ * incremented with atomic adds (x86-64: a locked instruction orders the stores around it).
  */
 final class SchedPrograms {
 
     // Stack of every program.
-    private static final int FP_TID = -8;        // u32 key of tid_slot
+    private static final int FP_TID = -8;        // u32 tid (map-pages lookup key)
     private static final int FP_SCRATCH = -16;   // u64 for bpf_probe_read_kernel
     private static final int FP_PAGE = -24;      // u32 key of pages
     private static final int FP_INDEX = -32;     // u32 key of a page
+    private static final int FP_TASK = -40;      // the current task (seed program)
+    private static final int FP_CLOCK = -48;     // rq->clock at a switch-in
+    private static final int FP_WAIT = -56;      // the wait a switch-in ends
 
     /** Exit record sent through the ring buffer, declared once (see {@link BpfExitEvent}). */
     static final int EXIT_RECORD_SIZE = BpfExitEvent.SIZE;
 
+    /** Arguments of the seed program's run: {@code u64 args[]}. */
+    static final int SEED_ARG_CPU_TIME = 0;
+    static final int SEED_ARG_MONOTONIC = 1;
+    static final int SEED_ARG_SWITCHES = 2;
+    static final int SEED_ARGS = 3;
+    /** The seed program's answers. */
+    static final int SEED_OK = 0;
+    static final int SEED_NO_RECORD = 1;
+    static final int SEED_SWITCHED = 2;
+
+    /** Argument slots of the tracepoints (u64 args[] of the context). */
+    private static final int SWITCH_PREV = 1;
+    private static final int SWITCH_NEXT = 2;
+    private static final int EXIT_TASK = 0;
+    /** The seed program's task: the current one, kept on the stack. */
+    private static final int CURRENT = -1;
+
     /**
-     * Offsets in struct task_struct, from BTF, and how the programs reach them: {@code direct}
-     * loads from the typed pointers of a BTF-typed tracepoint (tp_btf), or bpf_probe_read_kernel
-     * from a raw tracepoint's untyped arguments.
+     * Offsets in the kernel's structs, from BTF, and how the programs reach task fields: {@code
+     * direct} loads from the typed pointers of a BTF-typed tracepoint (tp_btf), or
+     * bpf_probe_read_kernel from a raw tracepoint's untyped arguments.
      */
-    record TaskOffsets(int pid, int sumExecRuntime, int runDelay, int pcount, boolean direct) {
-        static TaskOffsets fromBtf(Btf btf, boolean direct) {
-            return new TaskOffsets(
-                    (int) btf.offsetOf("task_struct", "pid"),
-                    (int) btf.offsetOf("task_struct", "se.sum_exec_runtime"),
-                    (int) btf.offsetOf("task_struct", "sched_info.run_delay"),
-                    (int) btf.offsetOf("task_struct", "sched_info.pcount"),
+    record Kernel(int pid, int sumExecRuntime, int runDelay, int pcount, int lastQueued, int nvcsw, int nivcsw,
+                  int utime, int stime, int bpfStorage, int seCfsRq, int cfsRqRq, int rqClock, boolean direct) {
+        static Kernel fromBtf(Btf btf, boolean direct) {
+            return new Kernel(
+                    off(btf, "task_struct", "pid"),
+                    off(btf, "task_struct", "se.sum_exec_runtime"),
+                    off(btf, "task_struct", "sched_info.run_delay"),
+                    off(btf, "task_struct", "sched_info.pcount"),
+                    off(btf, "task_struct", "sched_info.last_queued"),
+                    off(btf, "task_struct", "nvcsw"),
+                    off(btf, "task_struct", "nivcsw"),
+                    off(btf, "task_struct", "utime"),
+                    off(btf, "task_struct", "stime"),
+                    btf.field("task_struct", "bpf_storage") == null ? -1 : off(btf, "task_struct", "bpf_storage"),
+                    off(btf, "task_struct", "se.cfs_rq"),
+                    // cfs_rq->rq exists with CONFIG_FAIR_GROUP_SCHED; without it the wait is not added at switch-in
+                    btf.field("cfs_rq", "rq") == null ? -1 : off(btf, "cfs_rq", "rq"),
+                    off(btf, "rq", "clock"),
                     direct);
+        }
+
+        private static int off(Btf btf, String struct, String path) {
+            return (int) btf.offsetOf(struct, path);
+        }
+    }
+
+    /** How a program finds the slot of a task: r8 = its {@link TaskRecord}, r9 = its slot, or goto miss. */
+    interface Lookup {
+        /**
+         * @param task the argument slot holding the task pointer, or {@link #CURRENT}
+         * @param requireSeeded skip a record registration has not finished
+         */
+        void emit(Asm a, Kernel k, int task, boolean requireSeeded, String miss);
+    }
+
+    /**
+     * The task-storage path: bpf_task_storage_get (never creating) and the {@code __uptr} in the
+     * record. A task with no local storage at all (nearly every task on a host) is passed over
+     * after one load of {@code task->bpf_storage}.
+     */
+    record TaskStorageLookup(MapRef tasks) implements Lookup {
+        @Override
+        public void emit(Asm a, Kernel k, int task, boolean requireSeeded, String miss) {
+            taskPointer(a, task, R2);
+            if (k.bpfStorage() >= 0) {
+                a.ldx(DW, R3, R2, k.bpfStorage()).jeq(R3, 0, miss);
+            }
+            a.ldMap(R1, tasks)
+                    .mov(R3, 0)
+                    .mov(R4, 0)
+                    .call(Helper.TASK_STORAGE_GET)
+                    .jeq(R0, 0, miss)
+                    .mov(R8, R0);
+            if (requireSeeded) {
+                a.ldx(W, R1, R8, TaskRecord.FLAGS).and(R1, TaskRecord.SEEDED).jeq(R1, 0, miss);
+            }
+            a.ldx(DW, R9, R8, TaskRecord.SLOT).jeq(R9, 0, miss);
+        }
+    }
+
+    /**
+     * The map-pages path (kernels without task storage or {@code __uptr}): the task's bit in
+     * {@code tidBits} filters first (an inlined array load); {@code tidSlot} maps the tid to its
+     * record; the record's global slot index gives page = index / 32 and slot = index % 32 in
+     * {@code pages}, an array of one-page maps.
+     */
+    record MapPagesLookup(MapRef tidBits, MapRef tidSlot, MapRef pages) implements Lookup {
+        @Override
+        public void emit(Asm a, Kernel k, int task, boolean requireSeeded, String miss) {
+            readTid(a, k, task);
+            a.ldx(W, R1, FP, FP_TID)
+                    .mov(R2, R1)
+                    .rsh(R2, 6)
+                    .stx(W, FP, FP_PAGE, R2)       // key: the tid's 64-bit word
+                    .and(R1, 63)
+                    .stx(W, FP, FP_INDEX, R1)      // the tid's bit in it
+                    .mapLookup(tidBits, FP_PAGE)
+                    .jeq(R0, 0, miss)
+                    .ldx(DW, R1, R0, 0)
+                    .ldx(W, R2, FP, FP_INDEX)
+                    .rsh(R1, R2)
+                    .and(R1, 1)
+                    .jeq(R1, 0, miss);
+            a.mapLookup(tidSlot, FP_TID)
+                    .jeq(R0, 0, miss)
+                    .mov(R8, R0);
+            if (requireSeeded) {
+                a.ldx(W, R1, R8, TaskRecord.FLAGS).and(R1, TaskRecord.SEEDED).jeq(R1, 0, miss);
+            }
+            a.ldx(W, R1, R8, TaskRecord.SLOT_INDEX)
+                    .mov(R2, R1)
+                    .rsh(R2, 5)
+                    .stx(W, FP, FP_PAGE, R2)
+                    .and(R1, SlotLayout.SLOTS_PER_PAGE - 1)
+                    .stx(W, FP, FP_INDEX, R1)
+                    .mapLookup(pages, FP_PAGE)
+                    .jeq(R0, 0, miss)
+                    .mov(R1, R0)
+                    .stackPtr(R2, FP_INDEX)
+                    .call(Helper.MAP_LOOKUP_ELEM)
+                    .jeq(R0, 0, miss)
+                    .mov(R9, R0);
         }
     }
 
     private SchedPrograms() {
     }
 
+    // ------------------------------------------------------------------------------ programs
+
     /**
-     * The publisher's maps: {@code tidBits}, one bit per possible tid, set for registered
-     * threads (an array lookup the verifier inlines, so a miss is cheap); {@code tidSlot}, tid to
-     * global slot index; {@code pages}, the array of one-page slot maps; {@code exits}, the ring
-     * buffer of exit records, and {@code drops}, its loss counter.
+     * sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state).
+     *
+     * <pre>
+     * prev registered: sum_exec_runtime, run_delay, pcount, utime, stime = prev's (the kernel's, final for this run);
+     *                  nvcsw, nivcsw = prev's - their values at registration;  on_cpu_since = 0
+     * next registered: cpu changed ? migrations++;  sum_exec_runtime = next's;
+     *                  off_cpu = now - sum_exec_runtime - off_cpu_origin (never decreasing);
+     *                  run_delay = next's + (rq->clock - next->sched_info.last_queued, if queued);
+     *                  pcount = next's + 1;  on_cpu_since = now
+     * </pre>
      */
-    record Maps(MapRef tidBits, MapRef tidSlot, MapRef pages, MapRef exits, MapRef drops) {
+    static Instructions schedSwitch(Lookup lookup, Kernel k) {
+        Asm a = new Asm();
+        a.mov(R6, R1)
+                .mov(R7, 0); // now: read on the first hit only, so a miss costs no clock read
+
+        // ---- prev, switching out.
+        lookup.emit(a, k, SWITCH_PREV, true, "next");
+        now(a, "prev_now");
+        bumpSeq(a);
+        publishSwitchOut(a, k, SWITCH_PREV);
+        a.st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0);
+        bumpSeq(a);
+
+        // ---- next, switching in.
+        a.label("next");
+        lookup.emit(a, k, SWITCH_NEXT, true, "out");
+        now(a, "next_now");
+        bumpSeq(a);
+        a.call(Helper.GET_SMP_PROCESSOR_ID)
+                .ldx(W, R1, R9, (int) SlotLayout.CPU)
+                .jmp32(JmpOp.JEQ, R1, R0, "same_cpu")
+                .jeq32(R1, -1, "set_cpu");     // first switch-in since registration
+        increment(a, SlotLayout.MIGRATIONS);
+        a.label("set_cpu")
+                .stx(W, R9, (int) SlotLayout.CPU, R0)
+                .label("same_cpu");
+        readTaskU64(a, k, SWITCH_NEXT, k.sumExecRuntime());
+        a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1)
+                .mov(R2, R7)
+                .sub(R2, R1)
+                .ldx(DW, R1, R9, (int) SlotLayout.OFF_CPU_ORIGIN_NS)
+                .sub(R2, R1)
+                .ldx(DW, R1, R9, (int) SlotLayout.OFF_CPU_NS)
+                .jslt(R2, R1, "off_kept")
+                .stx(DW, R9, (int) SlotLayout.OFF_CPU_NS, R2)
+                .label("off_kept");
+        // This wait, as sched_info_arrive is about to add it: rq->clock - last_queued.
+        rqClock(a, k, SWITCH_NEXT);
+        a.stx(DW, FP, FP_CLOCK, R1)            // spill: readTaskU64 clobbers r0-r5
+                .st(DW, FP, FP_WAIT, 0)
+                .jeq(R1, 0, "no_wait");
+        readTaskU64(a, k, SWITCH_NEXT, k.lastQueued());
+        a.jeq(R1, 0, "no_wait")                // not queued: nothing to add
+                .ldx(DW, R2, FP, FP_CLOCK)
+                .sub(R2, R1)
+                .jslt(R2, 0, "no_wait")
+                .stx(DW, FP, FP_WAIT, R2)
+                .label("no_wait");
+        readTaskU64(a, k, SWITCH_NEXT, k.runDelay());
+        a.ldx(DW, R2, FP, FP_WAIT)
+                .add(R1, R2)
+                .stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1);
+        readTaskU64(a, k, SWITCH_NEXT, k.pcount());
+        a.add(R1, 1)
+                .stx(DW, R9, (int) SlotLayout.PCOUNT, R1)
+                .stx(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, R7);
+        bumpSeq(a);
+        a.label("out")
+                .mov(R0, 0)
+                .exit();
+        return a.build();
     }
 
     /**
-     * r9 = the slot of the tid stored at fp-8, or goto {@code miss}. Clobbers r0-r5. The tid's
-     * bit in tid_bits filters first; then tid_slot[tid] is the global slot index: page = index /
-     * 32, slot in page = index % 32.
+     * sched_process_exit(struct task_struct *p): p is the current task. A registered task's slot
+     * gets its final numbers and {@link SlotLayout#STATE_EXITED}; the same numbers go to the ring
+     * buffer ({@link BpfExitEvent}), or the drop counter counts them. On the map-pages path the tid
+     * also leaves {@code tidSlot} so that nothing writes the slot again (task storage is freed by
+     * the kernel with the task).
      */
-    private static void lookupSlot(Asm a, Maps m, String miss) {
-        a.ldx(W, R1, FP, FP_TID)
-                .mov(R2, R1)
-                .rsh(R2, 6)
-                .stx(W, FP, FP_PAGE, R2)       // key: the tid's 64-bit word
-                .and(R1, 63)
-                .stx(W, FP, FP_INDEX, R1)      // the tid's bit in it
-                .mapLookup(m.tidBits(), FP_PAGE)
-                .jeq(R0, 0, miss)
-                .ldx(DW, R1, R0, 0)
-                .ldx(W, R2, FP, FP_INDEX)
-                .rsh(R1, R2)
-                .and(R1, 1)
-                .jeq(R1, 0, miss);
-        a.mapLookup(m.tidSlot(), FP_TID)
-                .jeq(R0, 0, miss)
-                .ldx(W, R1, R0, 0)
-                .mov(R2, R1)
-                .rsh(R2, 5)
-                .stx(W, FP, FP_PAGE, R2)
-                .and(R1, SlotLayout.SLOTS_PER_PAGE - 1)
-                .stx(W, FP, FP_INDEX, R1)
-                .mapLookup(m.pages(), FP_PAGE)
-                .jeq(R0, 0, miss)
-                .mov(R1, R0)
-                .stackPtr(R2, FP_INDEX)
-                .call(Helper.MAP_LOOKUP_ELEM)
-                .jeq(R0, 0, miss)
-                .mov(R9, R0);
+    static Instructions schedProcessExit(Lookup lookup, Kernel k, MapRef exits, MapRef drops, MapRef forget) {
+        Asm a = new Asm();
+        a.mov(R6, R1);
+        lookup.emit(a, k, EXIT_TASK, true, "out");
+        a.call(Helper.KTIME_GET_NS)
+                .mov(R7, R0);
+        bumpSeq(a);
+        // The task is running: its CPU time now is the sum at switch-in plus the time since.
+        a.ldx(DW, R1, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS)
+                .ldx(DW, R2, R9, (int) SlotLayout.ON_CPU_SINCE_NS)
+                .jeq(R2, 0, "sum_ready")
+                .mov(R3, R7)
+                .sub(R3, R2)
+                .add(R1, R3)
+                .label("sum_ready")
+                .stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1)
+                .st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0);
+        publishCounters(a, k, EXIT_TASK);
+        a.st(W, R9, (int) SlotLayout.STATE, SlotLayout.STATE_EXITED);
+        bumpSeq(a);
+        a.ldMap(R1, exits)
+                .mov(R2, EXIT_RECORD_SIZE)
+                .mov(R3, 0)
+                .call(Helper.RINGBUF_RESERVE)
+                .jne(R0, 0, "reserved")
+                // Full ring buffer: count the loss where user space reads it.
+                .st(W, FP, FP_INDEX, 0)
+                .mapLookup(drops, FP_INDEX)
+                .jeq(R0, 0, "forget")
+                .mov(R1, 1)
+                .atomicAdd(DW, R0, 0, R1)
+                .ja("forget")
+                .label("reserved")
+                .mov(R6, R0)
+                .call(Helper.GET_CURRENT_PID_TGID)
+                .stx(W, R6, BpfExitEvent.TID, R0)
+                .rsh(R0, 32)
+                .stx(W, R6, BpfExitEvent.TGID, R0)
+                .ldx(W, R1, R8, TaskRecord.SLOT_INDEX)
+                .stx(W, R6, BpfExitEvent.SLOT, R1)
+                .call(Helper.GET_SMP_PROCESSOR_ID)
+                .stx(W, R6, BpfExitEvent.CPU, R0)
+                .stx(DW, R6, BpfExitEvent.EXIT_TIME_NS, R7);
+        copy(a, SlotLayout.SUM_EXEC_RUNTIME_NS, BpfExitEvent.SUM_EXEC_RUNTIME_NS);
+        copy(a, SlotLayout.RUN_DELAY_NS, BpfExitEvent.RUN_DELAY_NS);
+        copy(a, SlotLayout.PCOUNT, BpfExitEvent.PCOUNT);
+        copy(a, SlotLayout.OFF_CPU_NS, BpfExitEvent.OFF_CPU_NS);
+        copy(a, SlotLayout.NVCSW, BpfExitEvent.NVCSW);
+        copy(a, SlotLayout.NIVCSW, BpfExitEvent.NIVCSW);
+        copy(a, SlotLayout.MIGRATIONS, BpfExitEvent.MIGRATIONS);
+        a.mov(R1, R6)
+                .add(R1, BpfExitEvent.COMM)
+                .mov(R2, BpfExitEvent.COMM_SIZE)
+                .call(Helper.GET_CURRENT_COMM)
+                .mov(R1, R6)
+                .mov(R2, 0)
+                .call(Helper.RINGBUF_SUBMIT)
+                .label("forget");
+        if (forget != null) {
+            a.call(Helper.GET_CURRENT_PID_TGID)
+                    .stx(W, FP, FP_TID, R0)
+                    .ldMap(R1, forget)
+                    .stackPtr(R2, FP_TID)
+                    .call(Helper.MAP_DELETE_ELEM);
+        }
+        a.label("out")
+                .mov(R0, 0)
+                .exit();
+        return a.build();
+    }
+
+    /**
+     * The seed program (task-storage path), run once by the registering thread itself through
+     * BPF_PROG_TEST_RUN right after it put its record in the map: it fills the slot with the
+     * kernel's values of the current task and the baselines of the record, and marks it seeded,
+     * so that registration needs no /proc read. Its arguments: the thread's CPU time and the
+     * monotonic clock read back to back, and its switch count (nvcsw + nivcsw) read before them;
+     * if the task switched since, the pair is stale and it answers {@link #SEED_SWITCHED}.
+     */
+    static Instructions seed(Lookup lookup, Kernel k) {
+        Asm a = new Asm();
+        a.mov(R6, R1)
+                .call(Helper.GET_CURRENT_TASK_BTF)
+                .stx(DW, FP, FP_TASK, R0);
+        lookup.emit(a, k, CURRENT, false, "no_record");
+        readTaskU64(a, k, CURRENT, k.nvcsw());
+        a.mov(R7, R1);
+        readTaskU64(a, k, CURRENT, k.nivcsw());
+        a.add(R7, R1)
+                .ldx(DW, R1, R6, 8 * SEED_ARG_SWITCHES)
+                .jne(R7, R1, "switched");
+        bumpSeq(a);
+        a.ldx(DW, R1, R6, 8 * SEED_ARG_CPU_TIME)
+                .ldx(DW, R2, R6, 8 * SEED_ARG_MONOTONIC)
+                .stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1)
+                .stx(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, R2)
+                .sub(R2, R1)
+                .stx(DW, R9, (int) SlotLayout.OFF_CPU_ORIGIN_NS, R2)
+                .st(DW, R9, (int) SlotLayout.OFF_CPU_NS, 0);
+        readTaskU64(a, k, CURRENT, k.runDelay());
+        a.stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1);
+        readTaskU64(a, k, CURRENT, k.pcount());
+        a.stx(DW, R9, (int) SlotLayout.PCOUNT, R1);
+        readTaskU64(a, k, CURRENT, k.nvcsw());
+        a.stx(DW, R8, TaskRecord.NVCSW_BASE, R1);
+        readTaskU64(a, k, CURRENT, k.nivcsw());
+        a.stx(DW, R8, TaskRecord.NIVCSW_BASE, R1)
+                .st(DW, R9, (int) SlotLayout.NVCSW, 0)
+                .st(DW, R9, (int) SlotLayout.NIVCSW, 0);
+        readTaskU64(a, k, CURRENT, k.utime());
+        a.stx(DW, R9, (int) SlotLayout.UTIME_NS, R1);
+        readTaskU64(a, k, CURRENT, k.stime());
+        a.stx(DW, R9, (int) SlotLayout.STIME_NS, R1)
+                .call(Helper.GET_SMP_PROCESSOR_ID)
+                .stx(W, R9, (int) SlotLayout.CPU, R0);
+        bumpSeq(a);
+        a.ldx(W, R1, R8, TaskRecord.FLAGS)
+                .or(R1, TaskRecord.SEEDED)
+                .stx(W, R8, TaskRecord.FLAGS, R1)
+                .mov(R0, SEED_OK)
+                .exit()
+                .label("switched")
+                .mov(R0, SEED_SWITCHED)
+                .exit()
+                .label("no_record")
+                .mov(R0, SEED_NO_RECORD)
+                .exit();
+        return a.build();
+    }
+
+    // ------------------------------------------------------------------------------ pieces
+
+    /** The kernel's totals of the task switching out (or exiting), final for its run. Clobbers r0-r5. */
+    private static void publishSwitchOut(Asm a, Kernel k, int task) {
+        readTaskU64(a, k, task, k.sumExecRuntime());
+        a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1);
+        publishCounters(a, k, task);
+    }
+
+    /** run_delay, pcount, nvcsw, nivcsw, utime, stime of the task, as the kernel has them now. Clobbers r0-r5. */
+    private static void publishCounters(Asm a, Kernel k, int task) {
+        readTaskU64(a, k, task, k.runDelay());
+        a.stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1);
+        readTaskU64(a, k, task, k.pcount());
+        a.stx(DW, R9, (int) SlotLayout.PCOUNT, R1);
+        readTaskU64(a, k, task, k.nvcsw());
+        a.ldx(DW, R2, R8, TaskRecord.NVCSW_BASE)
+                .sub(R1, R2)
+                .stx(DW, R9, (int) SlotLayout.NVCSW, R1);
+        readTaskU64(a, k, task, k.nivcsw());
+        a.ldx(DW, R2, R8, TaskRecord.NIVCSW_BASE)
+                .sub(R1, R2)
+                .stx(DW, R9, (int) SlotLayout.NIVCSW, R1);
+        readTaskU64(a, k, task, k.utime());
+        a.stx(DW, R9, (int) SlotLayout.UTIME_NS, R1);
+        readTaskU64(a, k, task, k.stime());
+        a.stx(DW, R9, (int) SlotLayout.STIME_NS, R1);
+    }
+
+    /**
+     * r1 = the run-queue clock sched_info uses, of the run queue {@code task} was picked from
+     * ({@code task->se.cfs_rq->rq->clock}: a task queued on a CPU has its cfs_rq set to that
+     * CPU's), or 0 when the kernel does not say. Clobbers r0-r5.
+     */
+    private static void rqClock(Asm a, Kernel k, int task) {
+        if (k.cfsRqRq() < 0) {
+            a.mov(R1, 0);
+            return;
+        }
+        taskPointer(a, task, R3);
+        if (k.direct()) {
+            a.ldx(DW, R1, R3, k.seCfsRq())
+                    .jeq(R1, 0, "rq_clock_none")
+                    .ldx(DW, R1, R1, k.cfsRqRq())
+                    .jeq(R1, 0, "rq_clock_none")
+                    .ldx(DW, R1, R1, k.rqClock())
+                    .ja("rq_clock_done")
+                    .label("rq_clock_none")
+                    .mov(R1, 0)
+                    .label("rq_clock_done");
+            return;
+        }
+        probeRead(a, k.seCfsRq());
+        a.ldx(DW, R3, FP, FP_SCRATCH);
+        probeRead(a, k.cfsRqRq());
+        a.ldx(DW, R3, FP, FP_SCRATCH);
+        probeRead(a, k.rqClock());
+        a.ldx(DW, R1, FP, FP_SCRATCH);
+    }
+
+    /** fp-16 = *(u64 *)(r3 + off) by bpf_probe_read_kernel (0 if unreadable). Clobbers r0-r5. */
+    private static void probeRead(Asm a, int off) {
+        a.st(DW, FP, FP_SCRATCH, 0)
+                .add(R3, off)
+                .stackPtr(R1, FP_SCRATCH)
+                .mov(R2, 8)
+                .call(Helper.PROBE_READ_KERNEL);
     }
 
     /** r7 = bpf_ktime_get_ns() unless already read. Clobbers r0-r5. */
@@ -131,218 +485,48 @@ final class SchedPrograms {
         a.ldx(DW, R1, R9, (int) off).add(R1, 1).stx(DW, R9, (int) off, R1);
     }
 
-    /** r1 = *(u64 *)(args[argIndex] + off), a field of a task_struct argument. Clobbers r0-r5. */
-    private static void readTaskU64(Asm a, int argIndex, int off, boolean direct) {
-        if (direct) {
-            a.ldx(DW, R3, R6, 8 * argIndex).ldx(DW, R1, R3, off);
+    /** dst = the task pointer: args[task], or the current task kept on the stack. */
+    private static void taskPointer(Asm a, int task, Reg dst) {
+        if (task == CURRENT) {
+            a.ldx(DW, dst, FP, FP_TASK);
+        } else {
+            a.ldx(DW, dst, R6, 8 * task);
+        }
+    }
+
+    /** r1 = *(u64 *)(task + off), a task_struct field. Clobbers r0-r5. */
+    private static void readTaskU64(Asm a, Kernel k, int task, int off) {
+        taskPointer(a, task, R3);
+        if (k.direct() || task == CURRENT) {
+            a.ldx(DW, R1, R3, off);
             return;
         }
-        a.ldx(DW, R3, R6, 8 * argIndex)
-                .add(R3, off)
+        a.add(R3, off)
                 .stackPtr(R1, FP_SCRATCH)
                 .mov(R2, 8)
                 .call(Helper.PROBE_READ_KERNEL)
                 .ldx(DW, R1, FP, FP_SCRATCH);
     }
 
-    /** fp-8 = (u32) task->pid for the task pointer in args[argIndex]. Clobbers r0-r5. */
-    private static void readTid(Asm a, int argIndex, int pidOff, boolean direct) {
-        if (direct) {
-            a.ldx(DW, R3, R6, 8 * argIndex).ldx(W, R1, R3, pidOff).stx(W, FP, FP_TID, R1);
+    /** fp-8 = (u32) task->pid. Clobbers r0-r5. */
+    private static void readTid(Asm a, Kernel k, int task) {
+        if (task != SWITCH_NEXT) {
+            // prev of sched_switch, the task of sched_process_exit and the seed's are the current task
+            a.call(Helper.GET_CURRENT_PID_TGID).stx(W, FP, FP_TID, R0);
+            return;
+        }
+        taskPointer(a, task, R3);
+        if (k.direct()) {
+            a.ldx(W, R1, R3, k.pid()).stx(W, FP, FP_TID, R1);
             return;
         }
         a.st(DW, FP, FP_SCRATCH, 0)
-                .ldx(DW, R3, R6, 8 * argIndex)
-                .add(R3, pidOff)
+                .add(R3, k.pid())
                 .stackPtr(R1, FP_SCRATCH)
                 .mov(R2, 4)
                 .call(Helper.PROBE_READ_KERNEL)
                 .ldx(W, R1, FP, FP_SCRATCH)
                 .stx(W, FP, FP_TID, R1);
-    }
-
-    /**
-     * sched_switch(bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state).
-     *
-     * <pre>
-     * prev registered: sum_exec_runtime = prev->se.sum_exec_runtime (the kernel's, exact at switch-out);
-     *                  run_delay, pcount = the kernel's;  on_cpu_since = 0;
-     *                  !preempt && prev_state ? nvcsw++ : nivcsw++;  prev_state == 0 (still runnable) ? runnable_since = now
-     * next registered: cpu changed ? migrations++;  sum_exec_runtime = next->se.sum_exec_runtime;
-     *                  off_cpu = now - sum_exec_runtime - off_cpu_origin;
-     *                  run_delay += now - runnable_since;  pcount++;  on_cpu_since = now
-     * </pre>
-     */
-    static Instructions schedSwitch(Maps m, TaskOffsets off) {
-        Asm a = new Asm();
-        a.mov(R6, R1)
-                .mov(R7, 0); // now: read on the first hit only, so a miss costs no clock read
-
-        // ---- prev, switching out: it is the current task.
-        a.call(Helper.GET_CURRENT_PID_TGID)
-                .stx(W, FP, FP_TID, R0);
-        lookupSlot(a, m, "next");
-        now(a, "prev_now");
-        bumpSeq(a);
-        readTaskU64(a, 1, off.sumExecRuntime(), off.direct());
-        a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1);
-        // run_delay and pcount: the kernel's own, exact while the thread is off CPU (its switch-in
-        // adds an estimate of the arrival the kernel is about to count).
-        readTaskU64(a, 1, off.runDelay(), off.direct());
-        a.stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1);
-        readTaskU64(a, 1, off.pcount(), off.direct());
-        a.stx(DW, R9, (int) SlotLayout.PCOUNT, R1)
-                .st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0)
-                .ldx(DW, R1, R6, 0)            // preempt
-                .ldx(DW, R2, R6, 24)           // prev_state
-                .jne(R1, 0, "involuntary")
-                .jeq32(R2, 0, "involuntary");
-        increment(a, SlotLayout.NVCSW);
-        a.ja("prev_done")
-                .label("involuntary");
-        increment(a, SlotLayout.NIVCSW);
-        a.label("prev_done")
-                .ldx(DW, R2, R6, 24)
-                .jne32(R2, 0, "prev_closed")   // blocked: not waiting for a CPU
-                .stx(DW, R9, (int) SlotLayout.RUNNABLE_SINCE_NS, R7)
-                .label("prev_closed");
-        bumpSeq(a);
-
-        // ---- next, switching in.
-        a.label("next");
-        readTid(a, 2, off.pid(), off.direct());
-        lookupSlot(a, m, "out");
-        now(a, "next_now");
-        bumpSeq(a);
-        a.call(Helper.GET_SMP_PROCESSOR_ID)
-                .ldx(W, R1, R9, (int) SlotLayout.CPU)
-                .jmp32(JmpOp.JEQ, R1, R0, "same_cpu")
-                .jeq32(R1, -1, "set_cpu");     // first switch-in since registration
-        increment(a, SlotLayout.MIGRATIONS);
-        a.label("set_cpu")
-                .stx(W, R9, (int) SlotLayout.CPU, R0)
-                .label("same_cpu");
-        // off_cpu = now - (kernel CPU time) - origin: wall minus CPU since registration, so that
-        // on + off = wall exactly in the kernel's own CPU accounting. Kept monotonic.
-        readTaskU64(a, 2, off.sumExecRuntime(), off.direct());
-        a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1) // the kernel's final sum of the last run
-                .mov(R2, R7)
-                .sub(R2, R1)
-                .ldx(DW, R1, R9, (int) SlotLayout.OFF_CPU_ORIGIN_NS)
-                .sub(R2, R1)
-                .ldx(DW, R1, R9, (int) SlotLayout.OFF_CPU_NS)
-                .jslt(R2, R1, "no_off")
-                .stx(DW, R9, (int) SlotLayout.OFF_CPU_NS, R2)
-                .label("no_off")
-                .ldx(DW, R1, R9, (int) SlotLayout.RUNNABLE_SINCE_NS)
-                .jeq(R1, 0, "no_wait")
-                .mov(R2, R7)
-                .sub(R2, R1)
-                .ldx(DW, R1, R9, (int) SlotLayout.RUN_DELAY_NS)
-                .add(R1, R2)
-                .stx(DW, R9, (int) SlotLayout.RUN_DELAY_NS, R1)
-                .st(DW, R9, (int) SlotLayout.RUNNABLE_SINCE_NS, 0)
-                .label("no_wait");
-        increment(a, SlotLayout.PCOUNT);
-        a.stx(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, R7);
-        bumpSeq(a);
-        a.label("out")
-                .mov(R0, 0)
-                .exit();
-        return a.build();
-    }
-
-    /**
-     * sched_wakeup(struct task_struct *p) and sched_wakeup_new: a registered task that is off
-     * CPU and not yet waiting starts waiting for a CPU now.
-     */
-    static Instructions schedWakeup(Maps m, TaskOffsets off) {
-        Asm a = new Asm();
-        a.mov(R6, R1);
-        readTid(a, 0, off.pid(), off.direct());
-        lookupSlot(a, m, "out");
-        a.ldx(DW, R1, R9, (int) SlotLayout.ON_CPU_SINCE_NS)
-                .jne(R1, 0, "out")
-                .ldx(DW, R1, R9, (int) SlotLayout.RUNNABLE_SINCE_NS)
-                .jne(R1, 0, "out")
-                .call(Helper.KTIME_GET_NS)
-                .stx(DW, R9, (int) SlotLayout.RUNNABLE_SINCE_NS, R0)
-                .label("out")
-                .mov(R0, 0)
-                .exit();
-        return a.build();
-    }
-
-    /**
-     * sched_process_exit(struct task_struct *p, ...): p is the current task. A registered task's
-     * final numbers go to the ring buffer ({@link BpfExitEvent}), or the drop counter counts
-     * them, and its tid leaves tid_slot so that nothing writes the slot again.
-     */
-    static Instructions schedProcessExit(Maps m) {
-        Asm a = new Asm();
-        a.mov(R6, R1)
-                .call(Helper.GET_CURRENT_PID_TGID)
-                .mov(R8, R0)
-                .stx(W, FP, FP_TID, R0);
-        lookupSlot(a, m, "out");
-        a.call(Helper.KTIME_GET_NS)
-                .mov(R7, R0)
-                .ldMap(R1, m.exits())
-                .mov(R2, EXIT_RECORD_SIZE)
-                .mov(R3, 0)
-                .call(Helper.RINGBUF_RESERVE)
-                .jne(R0, 0, "reserved")
-                // Full ring buffer: count the loss where user space reads it.
-                .st(W, FP, FP_INDEX, 0)
-                .mapLookup(m.drops(), FP_INDEX)
-                .jeq(R0, 0, "forget")
-                .mov(R1, 1)
-                .atomicAdd(DW, R0, 0, R1)
-                .ja("forget")
-                .label("reserved")
-                .mov(R6, R0)
-                .stx(W, R6, BpfExitEvent.TID, R8)
-                .mov(R1, R8)
-                .rsh(R1, 32)
-                .stx(W, R6, BpfExitEvent.TGID, R1)
-                .ldx(W, R1, FP, FP_PAGE)
-                .lsh(R1, 5)
-                .ldx(W, R2, FP, FP_INDEX)
-                .or(R1, R2)
-                .stx(W, R6, BpfExitEvent.SLOT, R1)
-                .call(Helper.GET_SMP_PROCESSOR_ID)
-                .stx(W, R6, BpfExitEvent.CPU, R0)
-                .stx(DW, R6, BpfExitEvent.EXIT_TIME_NS, R7)
-                // sum_exec_runtime now = sum at switch-in + time since (the task is running)
-                .ldx(DW, R1, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS)
-                .ldx(DW, R2, R9, (int) SlotLayout.ON_CPU_SINCE_NS)
-                .jeq(R2, 0, "sum_ready")
-                .mov(R3, R7)
-                .sub(R3, R2)
-                .add(R1, R3)
-                .label("sum_ready")
-                .stx(DW, R6, BpfExitEvent.SUM_EXEC_RUNTIME_NS, R1);
-        copy(a, SlotLayout.RUN_DELAY_NS, BpfExitEvent.RUN_DELAY_NS);
-        copy(a, SlotLayout.PCOUNT, BpfExitEvent.PCOUNT);
-        copy(a, SlotLayout.OFF_CPU_NS, BpfExitEvent.OFF_CPU_NS);
-        copy(a, SlotLayout.NVCSW, BpfExitEvent.NVCSW);
-        copy(a, SlotLayout.NIVCSW, BpfExitEvent.NIVCSW);
-        copy(a, SlotLayout.MIGRATIONS, BpfExitEvent.MIGRATIONS);
-        a.mov(R1, R6)
-                .add(R1, BpfExitEvent.COMM)
-                .mov(R2, BpfExitEvent.COMM_SIZE)
-                .call(Helper.GET_CURRENT_COMM)
-                .mov(R1, R6)
-                .mov(R2, 0)
-                .call(Helper.RINGBUF_SUBMIT)
-                .label("forget")
-                .ldMap(R1, m.tidSlot())
-                .stackPtr(R2, FP_TID)
-                .call(Helper.MAP_DELETE_ELEM)
-                .label("out")
-                .mov(R0, 0)
-                .exit();
-        return a.build();
     }
 
     private static void copy(Asm a, long slotOff, int recordOff) {

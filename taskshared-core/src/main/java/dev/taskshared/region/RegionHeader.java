@@ -32,7 +32,7 @@ import java.lang.invoke.VarHandle;
 public final class RegionHeader {
     public static final long MAGIC = 0x4552414853_4b5354L; // "TSKSHARE" little-endian
     public static final int ABI_MAJOR = 1;
-    public static final int ABI_MINOR = 0;
+    public static final int ABI_MINOR = 1; // 1.1: utime_ns, stime_ns, state
     public static final int HEADER_SIZE = 4096;
     public static final int MAX_FEATURE_WORDS = 8;
     public static final long MORE_WORDS = 1L << 63;

@@ -24,9 +24,11 @@ import java.lang.foreign.StructLayout;
  *  64 | migrations            |       publisher
  *  72 | cpu  u32  | gen  u32  |       cpu: publisher; gen: registry, bumped at every registration
  *  80 | off_cpu_origin_ns     |       publisher-private: registration time - CPU time then
- *  88 | runnable_since_ns     |       publisher-private: wakeup or preemption time, 0 if not waiting
+ *  88 | runnable_since_ns     |       unused since ABI 1.1 (was publisher-private)
  *  96 | registered_at_ns      |       registry (CLOCK_MONOTONIC)
- * 104 | reserved (24 bytes)   |
+ * 104 | utime_ns              |       publisher: task_struct utime as the kernel keeps it (ABI 1.1)
+ * 112 | stime_ns              |       publisher: task_struct stime (ABI 1.1)
+ * 120 | state u32 | rsvd u32  |       publisher: {@link #STATE_LIVE}, {@link #STATE_EXITED} (ABI 1.1)
  * 128 +-----------------------+
  * </pre>
  */
@@ -51,7 +53,10 @@ public final class SlotLayout {
             JAVA_LONG.withName("off_cpu_origin_ns"),
             JAVA_LONG.withName("runnable_since_ns"),
             JAVA_LONG.withName("registered_at_ns"),
-            MemoryLayout.paddingLayout(24)).withName("taskshared_slot");
+            JAVA_LONG.withName("utime_ns"),
+            JAVA_LONG.withName("stime_ns"),
+            JAVA_INT.withName("state"),
+            MemoryLayout.paddingLayout(4)).withName("taskshared_slot");
 
     public static final long SEQ = offset("seq");
     public static final long TID = offset("tid");
@@ -68,9 +73,17 @@ public final class SlotLayout {
     public static final long OFF_CPU_ORIGIN_NS = offset("off_cpu_origin_ns");
     public static final long RUNNABLE_SINCE_NS = offset("runnable_since_ns");
     public static final long REGISTERED_AT_NS = offset("registered_at_ns");
+    public static final long UTIME_NS = offset("utime_ns");
+    public static final long STIME_NS = offset("stime_ns");
+    public static final long STATE = offset("state");
+
+    /** {@link #STATE}: the thread is registered and (as far as the publisher knows) alive. */
+    public static final int STATE_LIVE = 0;
+    /** {@link #STATE}: the publisher saw the thread exit; the numbers are final and the slot may be reclaimed. */
+    public static final int STATE_EXITED = 1;
 
     /** Bytes of the slot this version defines (the rest is reserved). */
-    public static final int STRUCT_SIZE = (int) (REGISTERED_AT_NS + 8);
+    public static final int STRUCT_SIZE = (int) (STATE + 4);
 
     private SlotLayout() {
     }
@@ -87,6 +100,8 @@ public final class SlotLayout {
             case NVCSW -> NVCSW;
             case NIVCSW -> NIVCSW;
             case MIGRATIONS -> MIGRATIONS;
+            case UTIME -> UTIME_NS;
+            case STIME -> STIME_NS;
         };
     }
 

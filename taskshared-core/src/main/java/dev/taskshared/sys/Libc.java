@@ -334,6 +334,44 @@ public final class Libc {
         }
     }
 
+    /** __NR_pidfd_open on x86-64 (and every architecture since 5.3's unified numbering). */
+    private static final long SYS_PIDFD_OPEN = 434;
+    /** PIDFD_THREAD (6.9+): the pidfd names the thread {@code tid}, not its thread group. */
+    public static final int PIDFD_THREAD = 0x80;
+
+    /**
+     * pidfd_open(tid, PIDFD_THREAD): a descriptor (always close-on-exec) naming thread {@code tid}
+     * of the caller's PID namespace, the caller's to close. Returns the descriptor or {@code -errno}
+     * (ESRCH: no such thread; EINVAL: a kernel before 6.9 without PIDFD_THREAD).
+     */
+    public static int pidfdOpenThread(int tid) {
+        return (int) syscallRaw(SYS_PIDFD_OPEN, tid, PIDFD_THREAD, 0, 0, 0, 0);
+    }
+
+    private static final long SYS_GETRUSAGE = 98; // x86-64
+    private static final int RUSAGE_THREAD = 1;
+    /** struct rusage: 2 timevals, then 14 longs of which ru_nvcsw is the 13th and ru_nivcsw the 14th. */
+    private static final long RU_NVCSW = 128, RU_NIVCSW = 136, RUSAGE_SIZE = 144;
+    private static final ThreadLocal<MemorySegment> RUSAGE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(RUSAGE_SIZE, 8));
+
+    /**
+     * The calling thread's context switches so far, voluntary plus involuntary
+     * (getrusage(RUSAGE_THREAD): the kernel's nvcsw + nivcsw). No allocation after the first call.
+     */
+    public static long threadSwitches() {
+        MemorySegment ru = RUSAGE.get();
+        syscall("getrusage(RUSAGE_THREAD)", SYS_GETRUSAGE, RUSAGE_THREAD, ru.address(), 0, 0, 0, 0);
+        return ru.get(JAVA_LONG, RU_NVCSW) + ru.get(JAVA_LONG, RU_NIVCSW);
+    }
+
+    /** The calling thread's voluntary and involuntary context switches into {@code out[0..1]} (getrusage(RUSAGE_THREAD)). */
+    public static void threadSwitches(long[] out) {
+        MemorySegment ru = RUSAGE.get();
+        syscall("getrusage(RUSAGE_THREAD)", SYS_GETRUSAGE, RUSAGE_THREAD, ru.address(), 0, 0, 0, 0);
+        out[0] = ru.get(JAVA_LONG, RU_NVCSW);
+        out[1] = ru.get(JAVA_LONG, RU_NIVCSW);
+    }
+
     /** sched_getcpu(3): glibc reads it from rseq when registered, else vDSO getcpu. */
     public static int schedGetcpu() {
         MemorySegment capture = captureSegment();

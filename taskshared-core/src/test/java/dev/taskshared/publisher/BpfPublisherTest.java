@@ -39,7 +39,12 @@ class BpfPublisherTest {
     @BeforeEach
     void start() {
         Privileged.require("bpf", bpfAvailable(), bpfReason);
-        ts = TaskShared.builder().mode(Mode.BPF).build();
+        ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath()).build();
+    }
+
+    /** The data path under test: null = the best this kernel offers (task storage here). */
+    BpfPublisher.DataPath dataPath() {
+        return null;
     }
 
     @AfterEach
@@ -50,6 +55,11 @@ class BpfPublisherTest {
     }
 
     private static String bpfReason = "";
+
+    /** Whether this machine can run the BPF publisher (the reason is kept for the skip message). */
+    static boolean bpfAvailableForTests() {
+        return bpfAvailable();
+    }
 
     private static boolean bpfAvailable() {
         if (!Btf.vmlinuxAvailable()) {
@@ -171,20 +181,43 @@ class BpfPublisherTest {
         }
     }
 
+    /**
+     * Exact CPU time now lies within 50 us of the kernel's CLOCK_THREAD_CPUTIME_ID bracket, and
+     * never steps back. Between switches it counts wall time as CPU, so a burst of time the
+     * hypervisor stole from this VM while the thread ran (which the kernel's clock leaves out, and
+     * /proc/stat shows only in 10 ms ticks) shows as an excess: a measurement with such a burst is
+     * repeated, on a fresh thread, up to three times, and the steal /proc/stat saw is tolerated.
+     */
     @Test
-    void exactCpuTimeNowAgreesWithClockThreadCputime() {
-        ThreadStats me = ts.currentThread();
-        long[] gaps = new long[2000];
-        for (int i = 0; i < gaps.length; i++) {
+    void exactCpuTimeNowAgreesWithClockThreadCputime() throws Exception {
+        long worst = Long.MAX_VALUE;
+        long tolerance = 50_000;
+        for (int attempt = 0; attempt < 3 && worst >= tolerance; attempt++) {
+            long stealBefore = Kernel.stealNanos();
+            long[] result = new long[1];
+            Thread t = Thread.ofPlatform().start(() -> result[0] = worstBracketDistance(ts.currentThread()));
+            t.join();
+            long steal = Kernel.stealNanos() - stealBefore;
+            worst = result[0];
+            tolerance = 50_000 + (steal > 0 ? steal + Kernel.TICK_NANOS : 0);
+        }
+        assertThat(worst).as("worst distance outside the kernel's bracket, ns").isLessThan(tolerance);
+    }
+
+    /** The worst distance of 2,000 reads from the kernel's bracket; asserts they never step back. */
+    private static long worstBracketDistance(ThreadStats me) {
+        assertThat(me.supports(Feature.ON_CPU_SINCE)).isTrue();
+        long worst = 0;
+        long previous = 0;
+        for (int i = 0; i < 2000; i++) {
             long a = Libc.threadCpuTimeNanos();
             long ours = me.cpuTimeNowNanos();
             long b = Libc.threadCpuTimeNanos();
-            // ours must fall inside [a, b], up to the 50 us tolerance
-            gaps[i] = Math.max(a - ours, ours - b);
+            worst = Math.max(worst, Math.max(a - ours, ours - b)); // ours must fall inside [a, b]
+            assertThat(ours).as("monotonic").isGreaterThanOrEqualTo(previous);
+            previous = ours;
         }
-        Arrays.sort(gaps);
-        assertThat(gaps[gaps.length - 1]).as("worst distance outside the kernel's bracket, ns").isLessThan(50_000);
-        assertThat(me.supports(Feature.ON_CPU_SINCE)).isTrue();
+        return worst;
     }
 
     /**

@@ -47,7 +47,7 @@ class RawTracepointFallbackTest {
                 tid[0] = Libc.gettid();
                 SlotWriter.claim(slot, tid[0], System.nanoTime());
                 task[0] = ProcTask.open(Libc.getpid(), tid[0]);
-                p.register(task[0], 0, slot);
+                p.register(Libc.getpid(), tid[0], task[0], 0, slot);
                 for (int i = 0; i < 10; i++) {
                     Work.burnCpu(5_000_000L);
                     Work.sleep(3);
@@ -65,7 +65,7 @@ class RawTracepointFallbackTest {
             long[] k = Kernel.schedstat(tid[0]);
             release.countDown();
             t.join();
-            p.unregister(task[0], 0, slot);
+            p.unregister(tid[0], task[0], 0, slot);
             task[0].close();
 
             assertThat(s.sumExecRuntimeNanos()).isCloseTo(k[0], offset(k[0] / 100 + 2_000_000));

@@ -12,7 +12,7 @@ class SlotLayoutTest {
         assertThat(SlotLayout.LAYOUT.byteSize()).isEqualTo(128);
         assertThat(SlotLayout.SLOT_SIZE).isEqualTo(128);
         assertThat(SlotLayout.SLOTS_PER_PAGE).isEqualTo(32);
-        assertThat(SlotLayout.STRUCT_SIZE).isEqualTo(104);
+        assertThat(SlotLayout.STRUCT_SIZE).isEqualTo(124);
     }
 
     @Test
@@ -32,6 +32,9 @@ class SlotLayoutTest {
         assertThat(SlotLayout.OFF_CPU_ORIGIN_NS).isEqualTo(80);
         assertThat(SlotLayout.RUNNABLE_SINCE_NS).isEqualTo(88);
         assertThat(SlotLayout.REGISTERED_AT_NS).isEqualTo(96);
+        assertThat(SlotLayout.UTIME_NS).isEqualTo(104);
+        assertThat(SlotLayout.STIME_NS).isEqualTo(112);
+        assertThat(SlotLayout.STATE).isEqualTo(120);
     }
 
     @Test
