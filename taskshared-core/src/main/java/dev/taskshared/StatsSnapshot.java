@@ -101,11 +101,6 @@ public final class StatsSnapshot {
         return values.state() == SlotLayout.STATE_EXITED;
     }
 
-    /** CLOCK_MONOTONIC nanoseconds at which the snapshot was taken. */
-    public long takenAtNanos() {
-        return values.readAtNanos();
-    }
-
     /**
      * Fills this from a slot under its sequence counter. For monitors reading a region directly;
      * threads use {@link ThreadStats#snapshot}.

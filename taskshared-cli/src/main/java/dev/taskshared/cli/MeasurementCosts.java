@@ -163,7 +163,7 @@ final class MeasurementCosts {
         for (int i = 0; i < n; i++) {
             interval.start();
             interval.stop();
-            acc += interval.wallNanos();
+            acc += interval.valid() ? interval.wallNanos() : 1; // an interval whose numbers cannot be trusted has none to read
         }
         return acc;
     }

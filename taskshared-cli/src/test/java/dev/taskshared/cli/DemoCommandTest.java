@@ -57,8 +57,9 @@ class DemoCommandTest {
         StringWriter out = new StringWriter();
         CommandLine cmd = new CommandLine(new Main());
         cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(new StringWriter()));
-        assertThat(cmd.execute("demo", "--seconds", "1", "--iterations", "5000")).isZero();
+        StringWriter err = new StringWriter();
+        cmd.setErr(new PrintWriter(err));
+        assertThat(cmd.execute("--verbose", "demo", "--seconds", "1", "--iterations", "5000")).as(err::toString).isZero();
         assertThat(out.toString()).contains("mode: ", "wall µs", "cpu µs", "off-cpu µs", "run-queue µs", "ns/op",
                 "cpu + off-cpu = wall", "taskshared bench", "/proc/self/task/<tid>/schedstat");
     }

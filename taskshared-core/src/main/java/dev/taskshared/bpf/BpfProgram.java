@@ -138,6 +138,26 @@ public final class BpfProgram implements AutoCloseable {
     }
 
     /** The kernel-wide id. */
+    /**
+     * Whether the kernel still has a program with this id (BPF_PROG_GET_FD_BY_ID, needs
+     * CAP_SYS_ADMIN): for checking that nothing of ours outlives its process.
+     */
+    public static boolean exists(int id) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, 0, id);
+            long rc = Bpf.callRaw(BpfCmd.PROG_GET_FD_BY_ID, attr);
+            if (rc >= 0) {
+                new Fd((int) rc, "program " + id).close();
+                return true;
+            }
+            if (rc == -dev.taskshared.sys.Errno.ENOENT) {
+                return false;
+            }
+            throw BpfErrors.of("bpf(BPF_PROG_GET_FD_BY_ID " + id + ")", (int) -rc);
+        }
+    }
+
     public int id() {
         return info().id();
     }

@@ -69,13 +69,8 @@ public final class SlotValues {
             utimeNanos = slot.get(JAVA_LONG, SlotLayout.UTIME_NS);
             stimeNanos = slot.get(JAVA_LONG, SlotLayout.STIME_NS);
             state = slot.get(JAVA_INT, SlotLayout.STATE);
-            if (withClock) {
-                readAtNanos = System.nanoTime();
-            }
+            readAtNanos = withClock ? System.nanoTime() : 0;
             if (SlotReader.validate(slot, seq)) {
-                if (!withClock) {
-                    readAtNanos = System.nanoTime();
-                }
                 return this;
             }
             yieldingSince = SlotReader.backOff(slot, ++failed, yieldingSince);
@@ -168,10 +163,7 @@ public final class SlotValues {
         return state;
     }
 
-    /**
-     * CLOCK_MONOTONIC nanoseconds (System.nanoTime) of the read: inside the read window when read
-     * {@code withClock}, just after it otherwise.
-     */
+    /** CLOCK_MONOTONIC nanoseconds (System.nanoTime) read inside the read window; 0 unless read {@code withClock}. */
     public long readAtNanos() {
         return readAtNanos;
     }
