@@ -83,7 +83,9 @@ final class Registry implements AutoCloseable {
     private void exited(BpfExitEvent e) {
         synchronized (this) {
             Registration r = bySlot.get(e.slot());
-            if (r != null && (r.tid == e.tid() || !publisher.alive(r.task, region.slot(r.slotIndex), reapBuffer))) {
+            // Only if that registration's thread is gone: the slot may already serve a new thread
+            // (even one with the same tid) whose registration must stay.
+            if (r != null && !publisher.alive(r.task, region.slot(r.slotIndex), reapBuffer)) {
                 if (r.tid != e.tid()) { // a PID namespace: the program saw the host's tid
                     e = new BpfExitEvent(r.tid, e.tgid(), e.cpu(), e.slot(), e.exitTimeNanos(), e.sumExecRuntimeNanos(), e.runDelayNanos(),
                             e.pcount(), e.offCpuNanos(), e.nvcsw(), e.nivcsw(), e.migrations(), e.comm());

@@ -280,7 +280,8 @@ public final class BpfPublisher implements Publisher {
 
     @Override
     public boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
-        return path.needsProcTask() ? task.alive(buf) : SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED;
+        // The exit program marks the slot on both paths; the map-pages path also has the kernel's /proc word.
+        return SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED && (!path.needsProcTask() || task.alive(buf));
     }
 
     /** Exit records lost because the ring buffer was full (counted by the exit program). */

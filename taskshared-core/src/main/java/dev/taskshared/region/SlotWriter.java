@@ -55,6 +55,9 @@ public final class SlotWriter {
         putLong(slot, SlotLayout.OFF_CPU_ORIGIN_NS, 0);
         putLong(slot, SlotLayout.RUNNABLE_SINCE_NS, 0);
         putLong(slot, SlotLayout.REGISTERED_AT_NS, registeredAtNanos);
+        putLong(slot, SlotLayout.UTIME_NS, 0);
+        putLong(slot, SlotLayout.STIME_NS, 0);
+        putInt(slot, SlotLayout.STATE, SlotLayout.STATE_LIVE); // a reused slot must not look exited
         end(slot, seq);
         INT.setRelease(slot, SlotLayout.TID, tid);
     }
