@@ -16,8 +16,8 @@ import dev.taskshared.sys.Libc;
  * meaningful over intervals longer than its period (run-queue wait is capped at off-CPU time).
  *
  * <p>Never impossible: CPU, off-CPU and run-queue time lie within 0..wall, and run-queue time
- * within 0..off-CPU (the kernel measures it with the run-queue clock; up to 20 µs ahead of the wall
- * clock it is capped at off-CPU time). When the numbers
+ * within 0..off-CPU (where the kernel's clocks disagree by up to 20 µs, off-CPU is capped at wall
+ * and run-queue time at off-CPU; beyond that the interval is invalid). When the numbers
  * cannot be trusted &mdash; the interval ran (partly) on another OS thread than the handle's (a
  * virtual thread moved to another carrier), or the kernel's counters show a context switch the
  * publisher did not see &mdash; {@link #valid()} is false, {@link #invalidReason()} says why and
@@ -25,8 +25,10 @@ import dev.taskshared.sys.Libc;
  */
 public final class Interval {
     /**
-     * How far the kernel's run-queue clock (which run delay is measured with) may run ahead of the
-     * wall clock over one interval before the interval is called invalid rather than capped.
+     * How far two of the kernel's clocks may disagree over one interval before the interval is
+     * called invalid rather than capped: the run-queue clock (run delay) against the wall clock, and
+     * the task clock (sum_exec_runtime, which leaves out interrupt and steal time) against the wall
+     * clock (off-CPU = wall - CPU).
      */
     static final long CLOCK_SKEW_NANOS = 20_000;
     private final ThreadStats stats;
@@ -111,6 +113,10 @@ public final class Interval {
         }
         if (switches && pcount && pcountDelta != nvcswDelta + nivcswDelta) {
             return "the kernel counted " + (nvcswDelta + nivcswDelta) + " switches but the publisher saw " + pcountDelta + " switch-ins";
+        }
+        if (off > wall && off - wall <= CLOCK_SKEW_NANOS) {
+            off = wall; // the kernel's CPU clock leaves out interrupt and steal time the wall clock counts
+            cpu = 0;
         }
         if (off < 0 || off > wall) {
             return "off-CPU time " + off + " ns outside 0.." + wall + " ns of wall time";
