@@ -45,7 +45,13 @@ class TornReadTest {
                     }
                 });
             }
-            Thread.sleep(1500);
+            // Until enough snapshots were taken (a reader retries every read that overlaps a write,
+            // and this writer never pauses), or 5 s.
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (consistent.get() <= 10_000 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(500);
             stop.set(true);
             writer.join();
             for (Thread r : readers) {
