@@ -77,27 +77,6 @@ public final class SlotValues {
         }
     }
 
-    /** Copies every value of {@code other} into this. */
-    public void copyFrom(SlotValues o) {
-        tid = o.tid;
-        generation = o.generation;
-        sumExecRuntimeNanos = o.sumExecRuntimeNanos;
-        onCpuSinceNanos = o.onCpuSinceNanos;
-        runDelayNanos = o.runDelayNanos;
-        pcount = o.pcount;
-        offCpuNanos = o.offCpuNanos;
-        nvcsw = o.nvcsw;
-        nivcsw = o.nivcsw;
-        migrations = o.migrations;
-        cpu = o.cpu;
-        offCpuOriginNanos = o.offCpuOriginNanos;
-        registeredAtNanos = o.registeredAtNanos;
-        utimeNanos = o.utimeNanos;
-        stimeNanos = o.stimeNanos;
-        state = o.state;
-        readAtNanos = o.readAtNanos;
-    }
-
     public int tid() {
         return tid;
     }

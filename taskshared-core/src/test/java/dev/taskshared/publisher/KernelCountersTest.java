@@ -119,12 +119,7 @@ class KernelCountersTest {
     void runDelayOfAnIntervalIsTheKernelsOwn() throws Exception {
         int cpu = Libc.getAffinity(0)[0];
         AtomicBoolean stop = new AtomicBoolean();
-        Thread rival = Thread.ofPlatform().start(() -> {
-            Libc.setAffinity(0, cpu);
-            while (!stop.get()) {
-                Work.burnCpu(1_000_000);
-            }
-        });
+        Thread rival = rival(cpu, stop, () -> Work.burnCpu(1_000_000));
         int[] compared = new int[1];
         long[] worst = new long[1];
         Thread t = Thread.ofPlatform().start(() -> {
@@ -191,12 +186,9 @@ class KernelCountersTest {
     void intervalsNeverReportImpossibleNumbers() throws Exception {
         int cpu = Libc.getAffinity(0)[0];
         AtomicBoolean stop = new AtomicBoolean();
-        Thread rival = Thread.ofPlatform().start(() -> {
-            Libc.setAffinity(0, cpu);
-            while (!stop.get()) {
-                Work.burnCpu(200_000);
-                LockSupport.parkNanos(50_000);
-            }
+        Thread rival = rival(cpu, stop, () -> {
+            Work.burnCpu(200_000);
+            LockSupport.parkNanos(50_000);
         });
         int[] counts = new int[3]; // valid, invalid, impossible
         String[] reason = new String[1];
@@ -232,6 +224,16 @@ class KernelCountersTest {
         // clock, run-queue clock and wall clock disagree, and some switch-ins are never seen by the
         // program. Such intervals are invalid, not wrong; the bound only says they stay exceptional.
         assertThat(counts[1]).as("invalid intervals (last reason: %s)", reason[0]).isLessThan(counts[0] / 10 + 1);
+    }
+
+    /** A thread pinned to {@code cpu} that repeats {@code work} until {@code stop}: it competes for that CPU. */
+    private static Thread rival(int cpu, AtomicBoolean stop, Runnable work) {
+        return Thread.ofPlatform().start(() -> {
+            Libc.setAffinity(0, cpu);
+            while (!stop.get()) {
+                work.run();
+            }
+        });
     }
 
     private static void await(CountDownLatch l) {

@@ -305,14 +305,6 @@ public final class Asm {
                 map.fd(), map.name() == null || map.name().isEmpty() ? null : map.name()));
     }
 
-    /**
-     * dst = the address of kernel variable {@code btfId} of vmlinux's BTF (a ksym; for a per-CPU
-     * variable, pass it to bpf_this_cpu_ptr): a 64-bit load with src BPF_PSEUDO_BTF_ID.
-     */
-    public Asm ldKernelVar(Reg dst, int btfId) {
-        return insn(new Insn(OpClass.LD.value | Mode.IMM.value | Size.DW.value, dst, Reg.of(Insn.PSEUDO_BTF_ID), 0, btfId));
-    }
-
     /** dst = the map open as {@code fd}. */
     public Asm ldMapFd(Reg dst, int fd) {
         return insn(new Insn(OpClass.LD.value | Mode.IMM.value | Size.DW.value, dst, Reg.of(Insn.PSEUDO_MAP_FD), 0, fd));

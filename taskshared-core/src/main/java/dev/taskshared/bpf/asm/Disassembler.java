@@ -63,7 +63,6 @@ final class Disassembler {
         return switch (i.src().number()) {
             case Insn.PSEUDO_MAP_FD -> i.dst() + " = map[fd:" + i.imm() + (i.reference() == null ? "" : " " + i.reference()) + "]";
             case Insn.PSEUDO_MAP_VALUE -> i.dst() + " = map_value[fd:" + (int) i.imm() + "]+" + (i.imm() >>> 32);
-            case Insn.PSEUDO_BTF_ID -> i.dst() + " = ksym[btf_id:" + (int) i.imm() + "]";
             default -> String.format("%s = 0x%x ll", i.dst(), i.imm());
         };
     }

@@ -24,8 +24,6 @@ public record Insn(int opcode, Reg dst, Reg src, short off, long imm, String ref
     public static final int PSEUDO_MAP_FD = 1;
     /** src of a 64-bit load whose imm is a map fd and whose second imm is an offset in its value. */
     public static final int PSEUDO_MAP_VALUE = 2;
-    /** src of a 64-bit immediate load: imm is the BTF id of a kernel variable (a ksym), imm of the second slot a BTF fd (0: vmlinux). */
-    public static final int PSEUDO_BTF_ID = 3;
     /** src of a call to a BPF-to-BPF function (imm = relative target). */
     public static final int PSEUDO_CALL = 1;
     private static final int LD_IMM64 = 0x18; // BPF_LD | BPF_IMM | BPF_DW

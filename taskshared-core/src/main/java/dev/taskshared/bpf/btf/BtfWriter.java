@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,14 +91,5 @@ public final class BtfWriter {
     private void word(int v) {
         ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v);
         types.writeBytes(b.array());
-    }
-
-    /** The members of a list of names and ids, for {@link #addStruct}. */
-    public static List<Member> members(Object... nameTypeOffset) {
-        List<Member> out = new ArrayList<>();
-        for (int i = 0; i < nameTypeOffset.length; i += 3) {
-            out.add(new Member((String) nameTypeOffset[i], (Integer) nameTypeOffset[i + 1], ((Number) nameTypeOffset[i + 2]).longValue()));
-        }
-        return out;
     }
 }
