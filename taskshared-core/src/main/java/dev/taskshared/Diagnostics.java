@@ -10,7 +10,7 @@ import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.publisher.BpfPublisher;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.sys.Libc;
-import dev.taskshared.taskstats.Taskstats;
+import dev.taskshared.taskstats.TaskstatsClient;
 import dev.taskshared.sys.Rseq;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -155,7 +155,7 @@ public final class Diagnostics {
     }
 
     static Check probeTaskstats() {
-        return Taskstats.unavailableReason().map(Check::no)
+        return TaskstatsClient.unavailableReason().map(Check::no)
                 .orElseGet(() -> Check.yes("the genetlink family TASKSTATS answers queries; exit records by cpumask"));
     }
 

@@ -31,7 +31,7 @@ class DelayAccountingTest {
             Thread t = new Thread(() -> tid.set(Libc.gettid()));
             t.start();
             t.join();
-            try (Taskstats ts = Taskstats.open()) {
+            try (TaskstatsClient ts = TaskstatsClient.open()) {
                 TaskStats self = ts.queryPid(Libc.gettid());
                 // The fields are there whether or not accounting is on; what changes is that they count.
                 assertThat(self.has(TaskStats.Field.BLKIO_DELAY_TOTAL)).isTrue();

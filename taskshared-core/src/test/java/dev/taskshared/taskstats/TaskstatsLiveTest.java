@@ -35,7 +35,7 @@ class TaskstatsLiveTest {
     static final long USER_HZ_MICROS = 10_000; // x86-64 USER_HZ is 100
 
     static void requireTaskstats() {
-        Optional<String> why = Taskstats.unavailableReason();
+        Optional<String> why = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", why.isEmpty(), why.orElse(""));
     }
 
@@ -46,7 +46,7 @@ class TaskstatsLiveTest {
 
     @Test
     void familyResolves() {
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             assertThat(t.familyId()).isGreaterThan(0x10);
             assertThat(t.familyVersion()).isGreaterThanOrEqualTo(1);
             System.out.printf("taskstats family id %d, version %d%n", t.familyId(), t.familyVersion());
@@ -85,7 +85,7 @@ class TaskstatsLiveTest {
             }
         }, "ts-query-worker");
         worker.start();
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             burned.await();
             while (worker.getState() != Thread.State.WAITING) {
                 Thread.sleep(1);
@@ -130,7 +130,7 @@ class TaskstatsLiveTest {
         // A fresh single-threaded process, so that no thread of it died before the query (this
         // JVM's tests start and end thousands): burn some CPU, then block, then compare.
         Process p = new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 30").start();
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             int pid = (int) p.pid();
             Path stat = Path.of("/proc/" + pid + "/stat");
             long ticks;
@@ -157,7 +157,7 @@ class TaskstatsLiveTest {
 
     @Test
     void unknownPidIsEsrch() {
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             assertThatThrownBy(() -> t.queryPid(Integer.MAX_VALUE))
                     .isInstanceOf(ErrnoException.class)
                     .satisfies(e -> assertThat(((ErrnoException) e).errnoName()).isEqualTo("ESRCH"));

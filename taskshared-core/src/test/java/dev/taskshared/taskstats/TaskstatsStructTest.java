@@ -11,7 +11,7 @@ import java.util.NoSuchElementException;
 import org.junit.jupiter.api.Test;
 
 /** The struct layouts against the offsets of include/uapi/linux/taskstats.h, and decoding by version. */
-class TaskStatsStructTest {
+class TaskstatsStructTest {
 
     @Test
     void version16LayoutMatchesTheKernelHeader() {
