@@ -528,7 +528,7 @@ public final class ExitMonitor implements AutoCloseable {
             if (a.kind() == ExitRecord.Kind.TASK) {
                 tid = a.id();
                 comm = st.comm();
-                int tgid = st.has(TaskStats.Field.AC_TGID) ? (int) st.acTgid() : 0;
+                int tgid = (int) st.get(TaskStats.Field.AC_TGID).orElse(0);
                 record = new ExitRecord(tid, tgid, comm, s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
             } else {
                 String groupComm = st.comm().isEmpty() ? comm : st.comm();
