@@ -5,6 +5,7 @@ import dev.taskshared.publisher.Publisher;
 import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.Region;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.sys.Platform;
 import dev.taskshared.sys.Rseq;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -51,6 +52,7 @@ public final class TaskShared implements AutoCloseable {
     private volatile boolean closed;
 
     private TaskShared(Builder b) {
+        Platform.current(); // an unsupported OS or architecture fails here, saying which, before any downcall
         this.pid = b.pid == 0 ? Libc.getpid() : b.pid;
         this.ownProcess = pid == Libc.getpid();
         removeStaleRegions();

@@ -10,8 +10,7 @@ import java.lang.foreign.MemorySegment;
  * to be zero, so one generous size serves every kernel.
  */
 public final class Bpf {
-    /** __NR_bpf on x86-64. */
-    private static final long SYS_BPF = 321;
+    private static final long SYS_BPF = Platform.current().syscalls().bpf();
     private static final int BPF_PROG_LOAD = 5;
 
     /**

@@ -36,7 +36,7 @@ public final class Libc {
     /** Per-thread errno capture buffer: a call's errno is read by the thread that made it. */
     private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // open(2) flags and friends, x86-64 values.
+    // open(2) flags and friends: the same on every supported architecture but O_NOFOLLOW (Platform).
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
@@ -44,7 +44,7 @@ public final class Libc {
     public static final int O_EXCL = 0200;
     public static final int O_TRUNC = 01000;
     public static final int O_CLOEXEC = 02000000;
-    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_NOFOLLOW = Platform.current().oNofollow();
 
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
@@ -84,6 +84,7 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle PTHREAD_SELF = handle("pthread_self", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle GET_NPROCS_CONF = handle("get_nprocs_conf", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPAGESIZE = handle("getpagesize", FunctionDescriptor.of(JAVA_INT));
     /** clock_gettime without errno capture: it cannot fail for the clocks we pass, and it is on a measured path. */
     private static final MethodHandle CLOCK_GETTIME = LINKER.downcallHandle(symbol("clock_gettime"),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.critical(false));
@@ -357,6 +358,15 @@ public final class Libc {
     public static int nprocsConf() {
         try {
             return (int) GET_NPROCS_CONF.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** getpagesize(2): the system's page size in bytes (glibc answers from the auxiliary vector, no syscall). */
+    static int getpagesize() {
+        try {
+            return (int) GETPAGESIZE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
