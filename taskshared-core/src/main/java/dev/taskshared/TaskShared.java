@@ -39,6 +39,7 @@ public final class TaskShared implements AutoCloseable {
     /** Directory of region files. */
     public static final Path REGION_DIR = Path.of("/dev/shm");
     private static final String PREFIX = "taskshared-";
+    private static final System.Logger LOG = System.getLogger(TaskShared.class.getName());
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static volatile TaskShared defaultInstance;
 
@@ -262,8 +263,9 @@ public final class TaskShared implements AutoCloseable {
     private void removeRegionFile() {
         try {
             Files.deleteIfExists(region.path());
-        } catch (IOException ignored) {
-            // the JVM is exiting
+        } catch (IOException e) {
+            // the JVM is exiting: say which file is left behind (the next start removes it)
+            LOG.log(System.Logger.Level.WARNING, "could not remove the region file " + region.path(), e);
         }
     }
 
@@ -279,8 +281,9 @@ public final class TaskShared implements AutoCloseable {
                     Files.deleteIfExists(f);
                 }
             }
-        } catch (IOException | RuntimeException ignored) {
+        } catch (IOException | RuntimeException e) {
             // best effort: a stale file costs only its name
+            LOG.log(System.Logger.Level.DEBUG, "could not remove stale region files in " + REGION_DIR, e);
         }
     }
 

@@ -33,6 +33,9 @@ public final class Libc {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final AddressLayout C_STRING = ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(Long.MAX_VALUE, ValueLayout.JAVA_BYTE));
 
+    private static final System.Logger LOG = System.getLogger(Libc.class.getName());
+    private static final java.util.concurrent.atomic.AtomicLong CLEANUP_FAILURES = new java.util.concurrent.atomic.AtomicLong();
+
     /** Per-thread errno capture buffer: a call's errno is read by the thread that made it. */
     private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
@@ -194,17 +197,36 @@ public final class Libc {
         }
     }
 
-    /** close(2), ignoring errors: for cleanup paths where there is nothing left to do about one. */
+    /**
+     * close(2) for cleanup paths, where a failure cannot be acted on: the descriptor is released
+     * whatever close reports. EBADF means it was closed twice, a bug, logged at WARNING; other
+     * errors (EIO, EINTR) at DEBUG. Counted in {@link #closeFailures()}.
+     */
     public static void closeQuietly(int fd) {
         if (fd < 0) {
             return;
         }
+        MemorySegment capture = captureSegment();
+        int rc;
         try {
-            int rc = (int) CLOSE.invokeExact(captureSegment(), fd); // the cast makes the call site exact
-            assert rc == 0 || rc == -1;
-        } catch (Throwable ignored) {
-            // nothing to do
+            rc = (int) CLOSE.invokeExact(capture, fd); // the cast makes the call site exact
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
+        if (rc != 0) {
+            noteCleanupFailure("close(" + fd + ")", lastErrno(capture));
+        }
+    }
+
+    /** Failed close(2) and munmap(2) calls on cleanup paths since start (see {@link #closeQuietly}). */
+    public static long closeFailures() {
+        return CLEANUP_FAILURES.get();
+    }
+
+    private static void noteCleanupFailure(String op, int errno) {
+        CLEANUP_FAILURES.incrementAndGet();
+        LOG.log(errno == Errno.EBADF || errno == Errno.EINVAL ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                () -> op + " failed: " + Errno.name(errno) + " (" + Errno.describe(errno) + ")");
     }
 
     /** pread(2) into {@code buf}; returns bytes read. Retries EINTR. */
@@ -307,12 +329,17 @@ public final class Libc {
         return MemorySegment.ofAddress(address).reinterpret(length, arena, s -> munmapQuietly(address, length));
     }
 
+    /** munmap(2) when an arena closes: EINVAL would mean a wrong address or length, a bug (logged, counted). */
     private static void munmapQuietly(long address, long length) {
+        MemorySegment capture = captureSegment();
+        int rc;
         try {
-            int rc = (int) MUNMAP.invokeExact(captureSegment(), address, length);
-            assert rc == 0 || rc == -1;
-        } catch (Throwable ignored) {
-            // nothing left to do at cleanup
+            rc = (int) MUNMAP.invokeExact(capture, address, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            noteCleanupFailure("munmap(0x" + Long.toHexString(address) + ", " + length + ")", lastErrno(capture));
         }
     }
 

@@ -41,6 +41,9 @@ public final class Rseq {
                 size = sz.get().reinterpret(4).get(JAVA_INT, 0);
             }
         } catch (RuntimeException e) {
+            // glibc's symbols exist but cannot be read: register our own area instead, and say so
+            System.getLogger(Rseq.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot read glibc's __rseq_offset/__rseq_size; taskshared registers its own rseq areas", e);
             size = 0;
         }
         GLIBC_OFFSET = offset;
