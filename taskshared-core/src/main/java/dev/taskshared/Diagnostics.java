@@ -11,12 +11,14 @@ import dev.taskshared.publisher.BpfPublisher;
 import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.sys.Libc;
-import dev.taskshared.taskstats.Taskstats;
 import dev.taskshared.sys.Rseq;
+import dev.taskshared.sys.Sysctl;
+import dev.taskshared.taskstats.TaskstatsClient;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -80,7 +82,7 @@ public final class Diagnostics {
 
     static String kernel() {
         try {
-            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+            return Sysctl.read("kernel.osrelease");
         } catch (IOException e) {
             return System.getProperty("os.version");
         }
@@ -131,14 +133,16 @@ public final class Diagnostics {
     }
 
     static Check probeDelayacct() {
-        Path p = Path.of("/proc/sys/kernel/task_delayacct");
+        Path p = Sysctl.path("kernel.task_delayacct");
         try {
-            String v = Files.readAllLines(p).get(0).strip(); // one read: sysctls answer a second one with EOF
+            String v = Sysctl.read("kernel.task_delayacct");
             return v.equals("1") ? Check.yes("kernel.task_delayacct = 1: exit records carry delay totals")
                     : Check.no("kernel.task_delayacct = " + v + " (off): delay totals in exit records are 0; "
                             + "`taskshared exits --enable-delayacct` turns it on as root");
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return Check.no(p + " is missing: the kernel was built without CONFIG_TASK_DELAY_ACCT");
+        } catch (IOException e) {
+            return Check.no(p + " cannot be read: " + e);
         }
     }
 
@@ -159,7 +163,7 @@ public final class Diagnostics {
     }
 
     static Check probeTaskstats() {
-        return Taskstats.unavailableReason().map(Check::no)
+        return TaskstatsClient.unavailableReason().map(Check::no)
                 .orElseGet(() -> Check.yes("the genetlink family TASKSTATS answers queries; exit records by cpumask"));
     }
 

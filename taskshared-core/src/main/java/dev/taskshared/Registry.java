@@ -109,10 +109,6 @@ final class Registry implements AutoCloseable {
         return () -> exitListeners.remove(listener);
     }
 
-    Region region() {
-        return region;
-    }
-
     Publisher publisher() {
         return publisher;
     }

@@ -5,6 +5,7 @@ import dev.taskshared.publisher.Publisher;
 import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.Region;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.sys.Platform;
 import dev.taskshared.sys.Rseq;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -39,6 +40,7 @@ public final class TaskShared implements AutoCloseable {
     /** Directory of region files. */
     public static final Path REGION_DIR = Path.of("/dev/shm");
     private static final String PREFIX = "taskshared-";
+    private static final System.Logger LOG = System.getLogger(TaskShared.class.getName());
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static volatile TaskShared defaultInstance;
 
@@ -52,6 +54,7 @@ public final class TaskShared implements AutoCloseable {
     private volatile boolean closed;
 
     private TaskShared(Builder b) {
+        Platform.current(); // an unsupported OS or architecture fails here, saying which, before any downcall
         this.pid = b.pid == 0 ? Libc.getpid() : b.pid;
         this.ownProcess = pid == Libc.getpid();
         removeStaleRegions();
@@ -271,8 +274,9 @@ public final class TaskShared implements AutoCloseable {
     private void removeRegionFile() {
         try {
             Files.deleteIfExists(region.path());
-        } catch (IOException ignored) {
-            // the JVM is exiting
+        } catch (IOException e) {
+            // the JVM is exiting: say which file is left behind (the next start removes it)
+            LOG.log(System.Logger.Level.WARNING, "could not remove the region file " + region.path(), e);
         }
     }
 
@@ -288,8 +292,9 @@ public final class TaskShared implements AutoCloseable {
                     Files.deleteIfExists(f);
                 }
             }
-        } catch (IOException | RuntimeException ignored) {
+        } catch (IOException | RuntimeException e) {
             // best effort: a stale file costs only its name
+            LOG.log(System.Logger.Level.DEBUG, "could not remove stale region files in " + REGION_DIR, e);
         }
     }
 

@@ -109,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     record Dist(double mean, long p99, long max) {
-        static Dist of(LatencyHistogram h) {
+        static Dist of(DemoWorkload.Measure h) {
             return new Dist(Math.round(h.mean() * 10) / 10.0, h.quantile(0.99), h.max());
         }
     }

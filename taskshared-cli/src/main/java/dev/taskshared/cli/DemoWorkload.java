@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.HdrHistogram.Histogram;
 
 /**
  * The demo's workload: a small in-process key-value service. Client threads put requests on a
@@ -65,13 +66,62 @@ final class DemoWorkload {
     private static final int CLIENTS = 2;
     private static final int QUEUE_CAPACITY = 64;
 
+    /**
+     * One measure of one operation class: an HdrHistogram (3 significant digits, resizing) for the
+     * distribution, plus the exact total and maximum, since the demo's checks compare sums, which a
+     * histogram only approximates. Not thread-safe: one per worker, merged afterwards.
+     */
+    static final class Measure {
+        final Histogram histogram = new Histogram(3);
+        private long sum;
+        private long max;
+
+        /** Records {@code nanos}; negative values count as 0. */
+        void record(long nanos) {
+            long v = Math.max(0, nanos);
+            histogram.recordValue(v);
+            sum += v;
+            max = Math.max(max, v);
+        }
+
+        void merge(Measure other) {
+            histogram.add(other.histogram);
+            sum += other.sum;
+            max = Math.max(max, other.max);
+        }
+
+        long count() {
+            return histogram.getTotalCount();
+        }
+
+        long sum() {
+            return sum;
+        }
+
+        /** The exact maximum recorded. */
+        long max() {
+            return max;
+        }
+
+        /** The exact mean. */
+        double mean() {
+            long n = count();
+            return n == 0 ? 0 : (double) sum / n;
+        }
+
+        /** The value at quantile {@code q} (0..1), within 0.1%, never above the exact maximum. */
+        long quantile(double q) {
+            return count() == 0 ? 0 : Math.min(max, histogram.getValueAtPercentile(q * 100));
+        }
+    }
+
     /** What one worker measured for one operation class. */
     static final class OpStats {
-        final LatencyHistogram wall = new LatencyHistogram();
-        final LatencyHistogram cpu = new LatencyHistogram();
-        final LatencyHistogram offCpu = new LatencyHistogram();
-        final LatencyHistogram runDelay = new LatencyHistogram();
-        final LatencyHistogram queued = new LatencyHistogram();
+        final Measure wall = new Measure();
+        final Measure cpu = new Measure();
+        final Measure offCpu = new Measure();
+        final Measure runDelay = new Measure();
+        final Measure queued = new Measure();
         long switches;
         long voluntary;
         long involuntary;

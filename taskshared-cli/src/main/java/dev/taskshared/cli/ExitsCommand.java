@@ -10,7 +10,7 @@ import dev.taskshared.taskstats.ExitMonitor;
 import dev.taskshared.taskstats.ExitRecord;
 import dev.taskshared.taskstats.Overrun;
 import dev.taskshared.taskstats.TaskStats;
-import dev.taskshared.taskstats.Taskstats;
+import dev.taskshared.taskstats.TaskstatsClient;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -89,7 +89,7 @@ public final class ExitsCommand implements Callable<Integer> {
     }
 
     private int query(PrintWriter out) throws Exception {
-        try (Taskstats ts = Taskstats.open()) {
+        try (TaskstatsClient ts = TaskstatsClient.open()) {
             boolean byTgid = query.tgid != null;
             int id = byTgid ? query.tgid : query.pid;
             TaskStats st = byTgid ? ts.queryTgid(id) : ts.queryPid(id);

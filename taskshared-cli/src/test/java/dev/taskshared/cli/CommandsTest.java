@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.taskshared.taskstats.Taskstats;
+import dev.taskshared.taskstats.TaskstatsClient;
 import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
 import java.io.PrintWriter;
@@ -86,7 +86,7 @@ class CommandsTest {
 
     @Test
     void exitsStreamsTheExitsOfTheChosenCpuOnly() throws Exception {
-        var why = Taskstats.unavailableReason();
+        var why = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", why.isEmpty(), why.orElse(""));
         List<Long> cpu0 = new ArrayList<>();
         List<Long> cpu1 = new ArrayList<>();
@@ -125,7 +125,7 @@ class CommandsTest {
 
     @Test
     void exitsQueryOfThisProcess() throws Exception {
-        var why = Taskstats.unavailableReason();
+        var why = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", why.isEmpty(), why.orElse(""));
         Run r = run("exits", "--tgid", Long.toString(ProcessHandle.current().pid()), "--json");
         assertThat(r.code()).as(r.err()).isZero();

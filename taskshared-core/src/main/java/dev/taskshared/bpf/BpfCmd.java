@@ -16,7 +16,6 @@ final class BpfCmd {
     static final int OBJ_GET_INFO_BY_FD = 15;
     static final int RAW_TRACEPOINT_OPEN = 17;
     static final int BTF_LOAD = 18;
-    static final int LINK_DETACH = 34;
     static final int ENABLE_STATS = 32;
 
     private BpfCmd() {

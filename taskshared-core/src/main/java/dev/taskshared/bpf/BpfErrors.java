@@ -2,8 +2,7 @@ package dev.taskshared.bpf;
 
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.ErrnoException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.taskshared.sys.Sysctl;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,7 +20,7 @@ final class BpfErrors {
         List<String> hints = new ArrayList<>();
         if (errno == Errno.EPERM || errno == Errno.EACCES) {
             hints.add("needs CAP_BPF, plus CAP_PERFMON for tracing programs (or root / CAP_SYS_ADMIN)");
-            String unpriv = read("/proc/sys/kernel/unprivileged_bpf_disabled");
+            String unpriv = Sysctl.tryRead("kernel.unprivileged_bpf_disabled").orElse(null);
             if (unpriv != null && !unpriv.equals("0")) {
                 hints.add("kernel.unprivileged_bpf_disabled=" + unpriv);
             }
@@ -34,11 +33,4 @@ final class BpfErrors {
         return hints;
     }
 
-    private static String read(String path) {
-        try {
-            return Files.readAllLines(Path.of(path)).get(0).strip(); // one read: sysctls answer a second one with EOF
-        } catch (Exception e) {
-            return null;
-        }
-    }
 }

@@ -4,6 +4,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.BpfAttr.RawTracepointOpen;
+import dev.taskshared.sys.BpfInfo;
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.ErrnoException;
 import java.lang.foreign.Arena;
@@ -14,10 +16,6 @@ import java.lang.foreign.MemorySegment;
  * link is closed (or the process dies and the kernel closes the descriptor), then detaches.
  */
 public final class BpfLink implements AutoCloseable {
-    // union bpf_attr for BPF_RAW_TRACEPOINT_OPEN: u64 name; u32 prog_fd
-    private static final long RAW_TP_NAME = 0, RAW_TP_PROG_FD = 8;
-    /** struct bpf_link_info: 0 type, 4 id, 8 prog_id, then a per-type union. */
-    private static final int LINK_INFO_SIZE = 64;
 
     private final Fd fd;
     private final String target;
@@ -35,8 +33,8 @@ public final class BpfLink implements AutoCloseable {
     public static BpfLink rawTracepoint(BpfProgram program, String name) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_LONG, RAW_TP_NAME, arena.allocateFrom(name).address());
-            attr.set(JAVA_INT, RAW_TP_PROG_FD, program.fd());
+            attr.set(JAVA_LONG, RawTracepointOpen.NAME, arena.allocateFrom(name).address());
+            attr.set(JAVA_INT, RawTracepointOpen.PROG_FD, program.fd());
             long rc = Bpf.callRaw(BpfCmd.RAW_TRACEPOINT_OPEN, attr);
             if (rc < 0) {
                 int errno = (int) -rc;
@@ -64,7 +62,7 @@ public final class BpfLink implements AutoCloseable {
     public static BpfLink tracing(BpfProgram program) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, RAW_TP_PROG_FD, program.fd());
+            attr.set(JAVA_INT, RawTracepointOpen.PROG_FD, program.fd());
             long rc = Bpf.callRaw(BpfCmd.RAW_TRACEPOINT_OPEN, attr);
             if (rc < 0) {
                 throw BpfErrors.of("bpf(BPF_RAW_TRACEPOINT_OPEN " + program.name() + ")", (int) -rc);
@@ -79,17 +77,17 @@ public final class BpfLink implements AutoCloseable {
 
     /** The kernel-wide link id. */
     public int id() {
-        return info(4);
+        return info(BpfInfo.Link.ID);
     }
 
     /** The id of the attached program. */
     public int programId() {
-        return info(8);
+        return info(BpfInfo.Link.PROG_ID);
     }
 
     private int info(long offset) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(LINK_INFO_SIZE, 8);
+            MemorySegment info = arena.allocate(BpfInfo.Link.LAYOUT);
             BpfMap.objInfo(arena, fd(), info, "link " + target);
             return info.get(JAVA_INT, offset);
         }

@@ -6,8 +6,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.taskshared.bpf.asm.MapRef;
 import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.BpfAttr.GetId;
+import dev.taskshared.sys.BpfAttr.GetInfo;
+import dev.taskshared.sys.BpfAttr.MapCreate;
+import dev.taskshared.sys.BpfAttr.MapElem;
+import dev.taskshared.sys.BpfInfo;
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.Mapping;
+import dev.taskshared.sys.Platform;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -33,20 +39,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
     /** BPF_EXIST: replace only. */
     public static final long EXIST = 2;
 
-    // union bpf_attr for BPF_MAP_CREATE
-    private static final long CREATE_TYPE = 0, CREATE_KEY_SIZE = 4, CREATE_VALUE_SIZE = 8, CREATE_MAX_ENTRIES = 12,
-            CREATE_FLAGS = 16, CREATE_INNER_MAP_FD = 20, CREATE_NAME = 28, CREATE_BTF_FD = 48, CREATE_BTF_KEY_TYPE_ID = 52,
-            CREATE_BTF_VALUE_TYPE_ID = 56;
-    // union bpf_attr for BPF_MAP_*_ELEM: u32 map_fd; pad; u64 key; u64 value; u64 flags
-    private static final long ELEM_FD = 0, ELEM_KEY = 8, ELEM_VALUE = 16, ELEM_FLAGS = 24;
-    // union bpf_attr for BPF_OBJ_GET_INFO_BY_FD: u32 bpf_fd; u32 info_len; u64 info
-    static final long INFO_FD = 0, INFO_LEN = 4, INFO_PTR = 8;
-    /**
-     * struct bpf_map_info: 0 type, 4 id, 8 key_size, 12 value_size, 16 max_entries, 20 map_flags,
-     * 24 name[16], 40 ifindex, ... (88 bytes on 6.x)
-     */
-    private static final int MAP_INFO_SIZE = 88;
-    private static final long PAGE_SIZE = 4096; // x86-64
+    private static final long PAGE_SIZE = Platform.pageSize();
 
     private final Fd fd;
     private final MapType type;
@@ -71,19 +64,19 @@ public final class BpfMap implements MapRef, AutoCloseable {
     public static BpfMap create(MapSpec spec) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, CREATE_TYPE, spec.type().value);
-            attr.set(JAVA_INT, CREATE_KEY_SIZE, spec.keySize());
-            attr.set(JAVA_INT, CREATE_VALUE_SIZE, spec.valueSize());
-            attr.set(JAVA_INT, CREATE_MAX_ENTRIES, spec.maxEntries());
-            attr.set(JAVA_INT, CREATE_FLAGS, spec.flags());
+            attr.set(JAVA_INT, MapCreate.MAP_TYPE, spec.type().value);
+            attr.set(JAVA_INT, MapCreate.KEY_SIZE, spec.keySize());
+            attr.set(JAVA_INT, MapCreate.VALUE_SIZE, spec.valueSize());
+            attr.set(JAVA_INT, MapCreate.MAX_ENTRIES, spec.maxEntries());
+            attr.set(JAVA_INT, MapCreate.MAP_FLAGS, spec.flags());
             if (spec.innerMap() != null) {
-                attr.set(JAVA_INT, CREATE_INNER_MAP_FD, spec.innerMap().fd());
+                attr.set(JAVA_INT, MapCreate.INNER_MAP_FD, spec.innerMap().fd());
             }
-            putName(attr, CREATE_NAME, spec.name());
+            putName(attr, MapCreate.MAP_NAME, spec.name());
             if (spec.btf() != null) {
-                attr.set(JAVA_INT, CREATE_BTF_FD, spec.btf().btf().fd());
-                attr.set(JAVA_INT, CREATE_BTF_KEY_TYPE_ID, spec.btf().keyTypeId());
-                attr.set(JAVA_INT, CREATE_BTF_VALUE_TYPE_ID, spec.btf().valueTypeId());
+                attr.set(JAVA_INT, MapCreate.BTF_FD, spec.btf().btf().fd());
+                attr.set(JAVA_INT, MapCreate.BTF_KEY_TYPE_ID, spec.btf().keyTypeId());
+                attr.set(JAVA_INT, MapCreate.BTF_VALUE_TYPE_ID, spec.btf().valueTypeId());
             }
             long rc = Bpf.callRaw(BpfCmd.MAP_CREATE, attr);
             if (rc < 0) {
@@ -101,7 +94,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
         int newFd;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, 0, id);
+            attr.set(JAVA_INT, GetId.ID, id);
             long rc = Bpf.callRaw(BpfCmd.MAP_GET_FD_BY_ID, attr);
             if (rc < 0) {
                 throw BpfErrors.of("bpf(BPF_MAP_GET_FD_BY_ID " + id + ")", (int) -rc);
@@ -179,19 +172,21 @@ public final class BpfMap implements MapRef, AutoCloseable {
 
     static MapInfo info(int fd) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(MAP_INFO_SIZE, 8);
+            MemorySegment info = arena.allocate(BpfInfo.Map.LAYOUT);
             objInfo(arena, fd, info, "map");
-            return new MapInfo(info.get(JAVA_INT, 0), info.get(JAVA_INT, 4), info.get(JAVA_INT, 8), info.get(JAVA_INT, 12),
-                    info.get(JAVA_INT, 16), info.get(JAVA_INT, 20), getName(info, 24));
+            return new MapInfo(info.get(JAVA_INT, BpfInfo.Map.TYPE), info.get(JAVA_INT, BpfInfo.Map.ID),
+                    info.get(JAVA_INT, BpfInfo.Map.KEY_SIZE), info.get(JAVA_INT, BpfInfo.Map.VALUE_SIZE),
+                    info.get(JAVA_INT, BpfInfo.Map.MAX_ENTRIES), info.get(JAVA_INT, BpfInfo.Map.MAP_FLAGS),
+                    getName(info, BpfInfo.Map.NAME));
         }
     }
 
     /** BPF_OBJ_GET_INFO_BY_FD into {@code info}; the kernel fills what it knows, up to its size. */
     static void objInfo(Arena arena, int fd, MemorySegment info, String what) {
         MemorySegment attr = Bpf.attr(arena);
-        attr.set(JAVA_INT, INFO_FD, fd);
-        attr.set(JAVA_INT, INFO_LEN, (int) info.byteSize());
-        attr.set(JAVA_LONG, INFO_PTR, info.address());
+        attr.set(JAVA_INT, GetInfo.BPF_FD, fd);
+        attr.set(JAVA_INT, GetInfo.INFO_LEN, (int) info.byteSize());
+        attr.set(JAVA_LONG, GetInfo.INFO, info.address());
         long rc = Bpf.callRaw(BpfCmd.OBJ_GET_INFO_BY_FD, attr);
         if (rc < 0) {
             throw BpfErrors.of("bpf(BPF_OBJ_GET_INFO_BY_FD " + what + ")", (int) -rc);
@@ -220,7 +215,7 @@ public final class BpfMap implements MapRef, AutoCloseable {
         checkSize("value", value.byteSize(), lookupValueSize());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = elemAttr(arena, key);
-            attr.set(JAVA_LONG, ELEM_VALUE, requireNative("value", value).address());
+            attr.set(JAVA_LONG, MapElem.VALUE, requireNative("value", value).address());
             long rc = Bpf.callRaw(BpfCmd.MAP_LOOKUP_ELEM, attr);
             if (rc == -Errno.ENOENT) {
                 return false;
@@ -250,8 +245,8 @@ public final class BpfMap implements MapRef, AutoCloseable {
         checkSize("key", key.byteSize(), keySize);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = elemAttr(arena, key);
-            attr.set(JAVA_LONG, ELEM_VALUE, requireNative("value", value).address());
-            attr.set(JAVA_LONG, ELEM_FLAGS, flags);
+            attr.set(JAVA_LONG, MapElem.VALUE, requireNative("value", value).address());
+            attr.set(JAVA_LONG, MapElem.FLAGS, flags);
             long rc = Bpf.callRaw(BpfCmd.MAP_UPDATE_ELEM, attr);
             if (rc < 0) {
                 throw BpfErrors.of("bpf(BPF_MAP_UPDATE_ELEM " + name + ")", (int) -rc);
@@ -300,12 +295,12 @@ public final class BpfMap implements MapRef, AutoCloseable {
     public Optional<byte[]> nextKey(byte[] key) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, ELEM_FD, fd());
+            attr.set(JAVA_INT, MapElem.MAP_FD, fd());
             if (key != null) {
-                attr.set(JAVA_LONG, ELEM_KEY, arena.allocateFrom(JAVA_BYTE, key).address());
+                attr.set(JAVA_LONG, MapElem.KEY, arena.allocateFrom(JAVA_BYTE, key).address());
             }
             MemorySegment next = arena.allocate(Math.max(keySize, 1), 8);
-            attr.set(JAVA_LONG, ELEM_VALUE, next.address());
+            attr.set(JAVA_LONG, MapElem.VALUE, next.address());
             long rc = Bpf.callRaw(BpfCmd.MAP_GET_NEXT_KEY, attr);
             if (rc == -Errno.ENOENT) {
                 return Optional.empty();
@@ -342,18 +337,18 @@ public final class BpfMap implements MapRef, AutoCloseable {
      */
     public long updateInPlace(MemorySegment attr, MemorySegment key, MemorySegment value, long flags) {
         attr.fill((byte) 0);
-        attr.set(JAVA_INT, ELEM_FD, fd());
-        attr.set(JAVA_LONG, ELEM_KEY, key.address());
-        attr.set(JAVA_LONG, ELEM_VALUE, value.address());
-        attr.set(JAVA_LONG, ELEM_FLAGS, flags);
+        attr.set(JAVA_INT, MapElem.MAP_FD, fd());
+        attr.set(JAVA_LONG, MapElem.KEY, key.address());
+        attr.set(JAVA_LONG, MapElem.VALUE, value.address());
+        attr.set(JAVA_LONG, MapElem.FLAGS, flags);
         return Bpf.callRaw(BpfCmd.MAP_UPDATE_ELEM, attr);
     }
 
     /** BPF_MAP_DELETE_ELEM without allocating (see {@link #updateInPlace}). Returns 0, or {@code -errno} (ENOENT: no entry). */
     public long deleteInPlace(MemorySegment attr, MemorySegment key) {
         attr.fill((byte) 0);
-        attr.set(JAVA_INT, ELEM_FD, fd());
-        attr.set(JAVA_LONG, ELEM_KEY, key.address());
+        attr.set(JAVA_INT, MapElem.MAP_FD, fd());
+        attr.set(JAVA_LONG, MapElem.KEY, key.address());
         return Bpf.callRaw(BpfCmd.MAP_DELETE_ELEM, attr);
     }
 
@@ -364,8 +359,8 @@ public final class BpfMap implements MapRef, AutoCloseable {
 
     private MemorySegment elemAttr(Arena arena, MemorySegment key) {
         MemorySegment attr = Bpf.attr(arena);
-        attr.set(JAVA_INT, ELEM_FD, fd());
-        attr.set(JAVA_LONG, ELEM_KEY, requireNative("key", key).address());
+        attr.set(JAVA_INT, MapElem.MAP_FD, fd());
+        attr.set(JAVA_LONG, MapElem.KEY, requireNative("key", key).address());
         return attr;
     }
 

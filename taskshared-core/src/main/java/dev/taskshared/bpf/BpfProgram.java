@@ -6,6 +6,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.BpfAttr.ProgLoad;
+import dev.taskshared.sys.BpfAttr.ProgTestRun;
+import dev.taskshared.sys.BpfInfo;
 import dev.taskshared.sys.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,18 +24,6 @@ import java.util.List;
  * links that attached it keep it alive until they are closed.
  */
 public final class BpfProgram implements AutoCloseable {
-    // union bpf_attr for BPF_PROG_LOAD
-    private static final long LOAD_TYPE = 0, LOAD_INSN_CNT = 4, LOAD_INSNS = 8, LOAD_LICENSE = 16, LOAD_LOG_LEVEL = 24,
-            LOAD_LOG_SIZE = 28, LOAD_LOG_BUF = 32, LOAD_NAME = 48, LOAD_EXPECTED_ATTACH_TYPE = 68, LOAD_ATTACH_BTF_ID = 108,
-            LOAD_LOG_TRUE_SIZE = 140;
-    // union bpf_attr for BPF_PROG_TEST_RUN
-    private static final long TEST_FD = 0, TEST_RETVAL = 4, TEST_DATA_SIZE_IN = 8, TEST_DATA_SIZE_OUT = 12, TEST_DATA_IN = 16,
-            TEST_DATA_OUT = 24, TEST_REPEAT = 32, TEST_DURATION = 36, TEST_CTX_SIZE_IN = 40, TEST_CTX_IN = 48;
-    /**
-     * struct bpf_prog_info: 0 type, 4 id, 8 tag[8], 16 jited_prog_len, 20 xlated_prog_len, ...,
-     * 64 name[16], ..., 192 run_time_ns, 200 run_cnt, 208 recursion_misses, 216 verified_insns.
-     */
-    private static final int PROG_INFO_SIZE = 224;
     private static final int LOG_START = 64 * 1024;
     /** Largest log buffer we try; the kernel accepts up to UINT_MAX >> 2 since 6.4, 16 MiB before. */
     private static final int LOG_MAX = 16 * 1024 * 1024;
@@ -65,22 +56,22 @@ public final class BpfProgram implements AutoCloseable {
         String op = "bpf(BPF_PROG_LOAD " + spec.type() + (spec.name().isEmpty() ? "" : " " + spec.name()) + ")";
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, LOAD_TYPE, spec.type().value);
-            attr.set(JAVA_INT, LOAD_INSN_CNT, code.length / 8);
-            attr.set(JAVA_LONG, LOAD_INSNS, arena.allocateFrom(JAVA_BYTE, code).address());
-            attr.set(JAVA_LONG, LOAD_LICENSE, arena.allocateFrom(spec.license()).address());
-            BpfMap.putName(attr, LOAD_NAME, spec.name());
-            attr.set(JAVA_INT, LOAD_EXPECTED_ATTACH_TYPE, spec.expectedAttachType().value);
-            attr.set(JAVA_INT, LOAD_ATTACH_BTF_ID, spec.attachBtfId());
+            attr.set(JAVA_INT, ProgLoad.PROG_TYPE, spec.type().value);
+            attr.set(JAVA_INT, ProgLoad.INSN_CNT, code.length / 8);
+            attr.set(JAVA_LONG, ProgLoad.INSNS, arena.allocateFrom(JAVA_BYTE, code).address());
+            attr.set(JAVA_LONG, ProgLoad.LICENSE, arena.allocateFrom(spec.license()).address());
+            BpfMap.putName(attr, ProgLoad.PROG_NAME, spec.name());
+            attr.set(JAVA_INT, ProgLoad.EXPECTED_ATTACH_TYPE, spec.expectedAttachType().value);
+            attr.set(JAVA_INT, ProgLoad.ATTACH_BTF_ID, spec.attachBtfId());
 
             int logSize = spec.logLevel() > 0 ? LOG_START : 0;
             int logLevel = spec.logLevel();
             while (true) {
                 MemorySegment logBuf = logSize > 0 ? arena.allocate(logSize) : MemorySegment.NULL;
-                attr.set(JAVA_INT, LOAD_LOG_LEVEL, logLevel);
-                attr.set(JAVA_INT, LOAD_LOG_SIZE, logSize);
-                attr.set(JAVA_LONG, LOAD_LOG_BUF, logBuf.address());
-                attr.set(JAVA_INT, LOAD_LOG_TRUE_SIZE, 0);
+                attr.set(JAVA_INT, ProgLoad.LOG_LEVEL, logLevel);
+                attr.set(JAVA_INT, ProgLoad.LOG_SIZE, logSize);
+                attr.set(JAVA_LONG, ProgLoad.LOG_BUF, logBuf.address());
+                attr.set(JAVA_INT, ProgLoad.LOG_TRUE_SIZE, 0);
                 long rc = Bpf.progLoadRaw(attr);
                 if (rc >= 0) {
                     return new BpfProgram((int) rc, spec.type(), spec.name(), logSize > 0 ? logBuf.getString(0) : "");
@@ -92,7 +83,7 @@ public final class BpfProgram implements AutoCloseable {
                     continue;
                 }
                 if (errno == Errno.ENOSPC && logSize < LOG_MAX) {
-                    int trueSize = attr.get(JAVA_INT, LOAD_LOG_TRUE_SIZE); // 6.4+: the size the whole log needs
+                    int trueSize = attr.get(JAVA_INT, ProgLoad.LOG_TRUE_SIZE); // 6.4+: the size the whole log needs
                     logSize = Math.min(LOG_MAX, Math.max(logSize * 4, trueSize));
                     continue;
                 }
@@ -129,11 +120,14 @@ public final class BpfProgram implements AutoCloseable {
     /** What the kernel reports now, including run-time statistics. */
     public ProgramInfo info() {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(PROG_INFO_SIZE, 8);
+            MemorySegment info = arena.allocate(BpfInfo.Prog.LAYOUT);
             BpfMap.objInfo(arena, fd(), info, "program " + name);
-            return new ProgramInfo(info.get(JAVA_INT, 0), info.get(JAVA_INT, 4), HexFormat.of().formatHex(info.asSlice(8, 8).toArray(JAVA_BYTE)),
-                    BpfMap.getName(info, 64), info.get(JAVA_INT, 16), info.get(JAVA_INT, 20), info.get(JAVA_LONG, 192),
-                    info.get(JAVA_LONG, 200), info.get(JAVA_LONG, 208), info.get(JAVA_INT, 216));
+            return new ProgramInfo(info.get(JAVA_INT, BpfInfo.Prog.TYPE), info.get(JAVA_INT, BpfInfo.Prog.ID),
+                    HexFormat.of().formatHex(info.asSlice(BpfInfo.Prog.TAG, BpfInfo.Prog.TAG_SIZE).toArray(JAVA_BYTE)),
+                    BpfMap.getName(info, BpfInfo.Prog.NAME), info.get(JAVA_INT, BpfInfo.Prog.JITED_PROG_LEN),
+                    info.get(JAVA_INT, BpfInfo.Prog.XLATED_PROG_LEN), info.get(JAVA_LONG, BpfInfo.Prog.RUN_TIME_NS),
+                    info.get(JAVA_LONG, BpfInfo.Prog.RUN_CNT), info.get(JAVA_LONG, BpfInfo.Prog.RECURSION_MISSES),
+                    info.get(JAVA_INT, BpfInfo.Prog.VERIFIED_INSNS));
         }
     }
 
@@ -174,27 +168,27 @@ public final class BpfProgram implements AutoCloseable {
     public TestRunResult testRun(byte[] ctx, byte[] data, int repeat) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, TEST_FD, fd());
+            attr.set(JAVA_INT, ProgTestRun.PROG_FD, fd());
             MemorySegment out = MemorySegment.NULL;
             if (data != null && data.length > 0) {
-                attr.set(JAVA_INT, TEST_DATA_SIZE_IN, data.length);
-                attr.set(JAVA_LONG, TEST_DATA_IN, arena.allocateFrom(JAVA_BYTE, data).address());
+                attr.set(JAVA_INT, ProgTestRun.DATA_SIZE_IN, data.length);
+                attr.set(JAVA_LONG, ProgTestRun.DATA_IN, arena.allocateFrom(JAVA_BYTE, data).address());
                 out = arena.allocate(data.length + 256);
-                attr.set(JAVA_INT, TEST_DATA_SIZE_OUT, (int) out.byteSize());
-                attr.set(JAVA_LONG, TEST_DATA_OUT, out.address());
+                attr.set(JAVA_INT, ProgTestRun.DATA_SIZE_OUT, (int) out.byteSize());
+                attr.set(JAVA_LONG, ProgTestRun.DATA_OUT, out.address());
             }
             if (ctx != null && ctx.length > 0) {
-                attr.set(JAVA_INT, TEST_CTX_SIZE_IN, ctx.length);
-                attr.set(JAVA_LONG, TEST_CTX_IN, arena.allocateFrom(JAVA_BYTE, ctx).address());
+                attr.set(JAVA_INT, ProgTestRun.CTX_SIZE_IN, ctx.length);
+                attr.set(JAVA_LONG, ProgTestRun.CTX_IN, arena.allocateFrom(JAVA_BYTE, ctx).address());
             }
-            attr.set(JAVA_INT, TEST_REPEAT, repeat);
+            attr.set(JAVA_INT, ProgTestRun.REPEAT, repeat);
             long rc = Bpf.callRaw(BpfCmd.PROG_TEST_RUN, attr);
             if (rc < 0) {
                 throw BpfErrors.of("bpf(BPF_PROG_TEST_RUN " + name + ")", (int) -rc);
             }
             byte[] dataOut = out.equals(MemorySegment.NULL) ? new byte[0]
-                    : out.asSlice(0, attr.get(JAVA_INT, TEST_DATA_SIZE_OUT)).toArray(JAVA_BYTE);
-            return new TestRunResult(attr.get(JAVA_INT, TEST_RETVAL), attr.get(JAVA_INT, TEST_DURATION), dataOut);
+                    : out.asSlice(0, attr.get(JAVA_INT, ProgTestRun.DATA_SIZE_OUT)).toArray(JAVA_BYTE);
+            return new TestRunResult(attr.get(JAVA_INT, ProgTestRun.RETVAL), attr.get(JAVA_INT, ProgTestRun.DURATION), dataOut);
         }
     }
 
@@ -205,11 +199,11 @@ public final class BpfProgram implements AutoCloseable {
      */
     public long runInPlace(MemorySegment attr, MemorySegment ctx) {
         attr.fill((byte) 0);
-        attr.set(JAVA_INT, TEST_FD, fd());
-        attr.set(JAVA_INT, TEST_CTX_SIZE_IN, (int) ctx.byteSize());
-        attr.set(JAVA_LONG, TEST_CTX_IN, ctx.address());
+        attr.set(JAVA_INT, ProgTestRun.PROG_FD, fd());
+        attr.set(JAVA_INT, ProgTestRun.CTX_SIZE_IN, (int) ctx.byteSize());
+        attr.set(JAVA_LONG, ProgTestRun.CTX_IN, ctx.address());
         long rc = Bpf.callRaw(BpfCmd.PROG_TEST_RUN, attr);
-        return rc < 0 ? rc : Integer.toUnsignedLong(attr.get(JAVA_INT, TEST_RETVAL));
+        return rc < 0 ? rc : Integer.toUnsignedLong(attr.get(JAVA_INT, ProgTestRun.RETVAL));
     }
 
     /** An {@link dev.taskshared.sys.ErrnoException} with hints for a failed run of this program. */

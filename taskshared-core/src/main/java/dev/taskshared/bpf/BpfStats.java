@@ -3,6 +3,7 @@ package dev.taskshared.bpf;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.BpfAttr;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -22,7 +23,7 @@ public final class BpfStats implements AutoCloseable {
     public static BpfStats enable() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_INT, 0, BPF_STATS_RUN_TIME);
+            attr.set(JAVA_INT, BpfAttr.EnableStats.TYPE, BPF_STATS_RUN_TIME);
             long rc = Bpf.callRaw(BpfCmd.ENABLE_STATS, attr);
             if (rc < 0) {
                 throw BpfErrors.of("bpf(BPF_ENABLE_STATS)", (int) -rc);

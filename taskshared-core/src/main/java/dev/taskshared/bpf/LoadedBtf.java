@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.taskshared.sys.Bpf;
+import dev.taskshared.sys.BpfAttr.BtfLoad;
 import dev.taskshared.sys.ErrnoException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +18,6 @@ import java.nio.charset.StandardCharsets;
  */
 public final class LoadedBtf implements AutoCloseable {
     // union bpf_attr for BPF_BTF_LOAD: u64 btf; u64 btf_log_buf; u32 btf_size; u32 btf_log_size; u32 btf_log_level
-    private static final long LOAD_BTF = 0, LOAD_LOG_BUF = 8, LOAD_SIZE = 16, LOAD_LOG_SIZE = 20, LOAD_LOG_LEVEL = 24;
     private static final int LOG_SIZE = 64 * 1024;
 
     private final Fd fd;
@@ -30,16 +30,16 @@ public final class LoadedBtf implements AutoCloseable {
     public static LoadedBtf load(byte[] blob) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = Bpf.attr(arena);
-            attr.set(JAVA_LONG, LOAD_BTF, arena.allocateFrom(JAVA_BYTE, blob).address());
-            attr.set(JAVA_INT, LOAD_SIZE, blob.length);
+            attr.set(JAVA_LONG, BtfLoad.BTF, arena.allocateFrom(JAVA_BYTE, blob).address());
+            attr.set(JAVA_INT, BtfLoad.BTF_SIZE, blob.length);
             long rc = Bpf.callRaw(BpfCmd.BTF_LOAD, attr);
             if (rc >= 0) {
                 return new LoadedBtf((int) rc);
             }
             MemorySegment log = arena.allocate(LOG_SIZE);
-            attr.set(JAVA_LONG, LOAD_LOG_BUF, log.address());
-            attr.set(JAVA_INT, LOAD_LOG_SIZE, LOG_SIZE);
-            attr.set(JAVA_INT, LOAD_LOG_LEVEL, 1);
+            attr.set(JAVA_LONG, BtfLoad.BTF_LOG_BUF, log.address());
+            attr.set(JAVA_INT, BtfLoad.BTF_LOG_SIZE, LOG_SIZE);
+            attr.set(JAVA_INT, BtfLoad.BTF_LOG_LEVEL, 1);
             long again = Bpf.callRaw(BpfCmd.BTF_LOAD, attr);
             if (again >= 0) { // accepted the second time: keep it
                 return new LoadedBtf((int) again);

@@ -1,5 +1,6 @@
 package dev.taskshared.bpf;
 
+import dev.taskshared.sys.Platform;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -66,8 +67,9 @@ public record MapSpec(MapType type, int keySize, int valueSize, int maxEntries, 
 
     /** A ring buffer of {@code bytes} data bytes: a power of two and a multiple of the page size. */
     public static MapSpec ringbuf(int bytes) {
-        if (Integer.bitCount(bytes) != 1 || bytes < 4096) {
-            throw new IllegalArgumentException("ring buffer size " + bytes + " must be a power of two >= 4096");
+        long page = Platform.pageSize();
+        if (Integer.bitCount(bytes) != 1 || bytes < page) {
+            throw new IllegalArgumentException("ring buffer size " + bytes + " must be a power of two >= the page size, " + page);
         }
         return new MapSpec(MapType.RINGBUF, 0, 0, bytes, 0, "", null);
     }

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.taskshared.sys.Epoll;
 import dev.taskshared.sys.Mapping;
+import dev.taskshared.sys.Platform;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -26,7 +27,8 @@ import java.util.function.Consumer;
  * storing the new consumer position with release. One consumer thread at a time.
  */
 public final class RingBuffer implements AutoCloseable {
-    private static final long PAGE_SIZE = 4096; // x86-64
+    /** The kernel maps the ring buffer in pages: consumer page, producer page, then the data twice. */
+    private static final long PAGE_SIZE = Platform.pageSize();
     private static final int BUSY_BIT = 1 << 31;
     private static final int DISCARD_BIT = 1 << 30;
     private static final int HEADER_SIZE = 8;

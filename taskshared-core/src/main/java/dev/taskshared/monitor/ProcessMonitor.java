@@ -109,6 +109,9 @@ public final class ProcessMonitor implements AutoCloseable {
                 try {
                     handles.put(tid, own.register(tid));
                 } catch (ErrnoException e) {
+                    if (Files.exists(Path.of("/proc/" + pid + "/task/" + tid))) {
+                        throw e; // the thread is there: a real failure (EPERM, EMFILE, ...), not an exit
+                    }
                     // exited between the listing and the registration
                 }
             }

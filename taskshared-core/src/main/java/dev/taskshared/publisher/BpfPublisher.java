@@ -665,12 +665,7 @@ public final class BpfPublisher implements Publisher {
         }
 
         private static int pidMax() {
-            try {
-                // readAllLines: one buffered read; an integer sysctl answers a read at a non-zero offset with EOF
-                return Integer.parseInt(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/kernel/pid_max")).get(0).strip());
-            } catch (java.io.IOException | RuntimeException e) {
-                return 4 * 1024 * 1024; // PID_MAX_LIMIT on 64-bit
-            }
+            return (int) dev.taskshared.sys.Sysctl.tryReadLong("kernel.pid_max").orElse(4 * 1024 * 1024); // PID_MAX_LIMIT on 64-bit
         }
     }
 

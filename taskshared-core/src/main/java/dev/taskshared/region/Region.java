@@ -1,5 +1,7 @@
 package dev.taskshared.region;
 
+import dev.taskshared.sys.Errno;
+import dev.taskshared.sys.ErrnoException;
 import dev.taskshared.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -123,8 +125,10 @@ public final class Region implements AutoCloseable {
     private static void unlinkQuietly(Path p) {
         try {
             Libc.unlink(p.toString());
-        } catch (RuntimeException ignored) {
-            // already gone
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOENT) { // ENOENT: already gone, removed by someone else
+                System.getLogger(Region.class.getName()).log(System.Logger.Level.WARNING, "could not remove " + p, e);
+            }
         }
     }
 }

@@ -10,8 +10,7 @@ import java.lang.foreign.MemorySegment;
  * to be zero, so one generous size serves every kernel.
  */
 public final class Bpf {
-    /** __NR_bpf on x86-64. */
-    private static final long SYS_BPF = 321;
+    private static final long SYS_BPF = Platform.current().syscalls().bpf();
     private static final int BPF_PROG_LOAD = 5;
 
     /**
@@ -29,23 +28,6 @@ public final class Bpf {
     }
 
     /**
-     * bpf(cmd, attr, size); returns the result (often a new descriptor the caller owns) or
-     * throws {@link ErrnoException} with operation {@code bpf(<name>)}. Retries EAGAIN, which
-     * BPF_PROG_LOAD returns when a signal interrupted the verifier and nothing was created.
-     */
-    public static long call(int cmd, String name, MemorySegment attr) {
-        while (true) {
-            long rc = Libc.syscallRaw(SYS_BPF, cmd, attr.address(), attr.byteSize(), 0, 0, 0);
-            if (rc >= 0) {
-                return rc;
-            }
-            if (rc != -Errno.EAGAIN) {
-                throw new ErrnoException("bpf(" + name + ")", (int) -rc);
-            }
-        }
-    }
-
-    /**
      * BPF_PROG_LOAD returning {@code -errno}: retries EAGAIN, which the kernel returns when a
      * signal interrupted the verifier (nothing was loaded, so asking again is safe).
      */
@@ -58,7 +40,7 @@ public final class Bpf {
         return rc;
     }
 
-    /** Like {@link #call} but returns {@code -errno} instead of throwing (no retries). */
+    /** bpf(cmd, attr, size): the result (often a new descriptor the caller owns), or {@code -errno}; no retries. */
     public static long callRaw(int cmd, MemorySegment attr) {
         return Libc.syscallRaw(SYS_BPF, cmd, attr.address(), attr.byteSize(), 0, 0, 0);
     }

@@ -9,14 +9,16 @@ import java.lang.foreign.ValueLayout;
  * its descriptor; not thread-safe (one waiter).
  */
 public final class Epoll implements AutoCloseable {
-    private static final long SYS_EPOLL_WAIT = 232;
-    private static final long SYS_EPOLL_CTL = 233;
-    private static final long SYS_EPOLL_CREATE1 = 291;
+    /** epoll_pwait with no signal mask is epoll_wait, which aarch64 lacks. */
+    private static final long SYS_EPOLL_PWAIT = Platform.current().syscalls().epollPwait();
+    private static final long SYS_EPOLL_CTL = Platform.current().syscalls().epollCtl();
+    private static final long SYS_EPOLL_CREATE1 = Platform.current().syscalls().epollCreate1();
     private static final int EPOLL_CLOEXEC = 02000000;
     private static final int EPOLL_CTL_ADD = 1;
     public static final int EPOLLIN = 0x001;
-    /** struct epoll_event is packed on x86-64: u32 events, u64 data. */
-    private static final long EVENT_SIZE = 12;
+    /** struct epoll_event: u32 events, u64 data; packed on x86-64 only. */
+    private static final long EVENT_SIZE = Platform.current().epollEventSize();
+    private static final long EVENT_DATA = Platform.current().epollEventDataOffset();
     private static final int MAX_EVENTS = 16;
 
     private final int fd;
@@ -36,7 +38,7 @@ public final class Epoll implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment ev = a.allocate(EVENT_SIZE, 8);
             ev.set(ValueLayout.JAVA_INT, 0, EPOLLIN);
-            ev.set(ValueLayout.JAVA_LONG_UNALIGNED, 4, target);
+            ev.set(ValueLayout.JAVA_LONG_UNALIGNED, EVENT_DATA, target);
             Libc.syscall("epoll_ctl(ADD)", SYS_EPOLL_CTL, fd, EPOLL_CTL_ADD, target, ev.address(), 0, 0);
         }
     }
@@ -47,7 +49,7 @@ public final class Epoll implements AutoCloseable {
      * checks its condition and waits again, as after a timeout.
      */
     public int await(int timeoutMillis) {
-        long rc = Libc.syscallRaw(SYS_EPOLL_WAIT, fd, events.address(), MAX_EVENTS, timeoutMillis, 0, 0);
+        long rc = Libc.syscallRaw(SYS_EPOLL_PWAIT, fd, events.address(), MAX_EVENTS, timeoutMillis, 0, 0); // sigmask NULL
         if (rc == -Errno.EINTR) {
             return 0;
         }

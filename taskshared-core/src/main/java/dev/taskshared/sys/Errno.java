@@ -33,8 +33,8 @@ public final class Errno {
             if (!s.equals(MemorySegment.NULL)) {
                 return Libc.cString(s);
             }
-        } catch (Throwable ignored) {
-            // fall through to the number
+        } catch (Throwable t) {
+            throw Libc.rethrow(t); // a downcall that cannot be made is a bug, not an unknown errno
         }
         return "errno " + errno;
     }
@@ -44,7 +44,7 @@ public final class Errno {
         try {
             return Libc.cString((MemorySegment) Libc.STRERROR.invokeExact(errno));
         } catch (Throwable t) {
-            return "unknown error";
+            throw Libc.rethrow(t);
         }
     }
 }

@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * thread sleeping in {@code poll} wakes at once. Thread-safe; {@link #close} must come last.
  */
 public final class EventFd implements AutoCloseable {
-    private static final long SYS_EVENTFD2 = 290;
+    private static final long SYS_EVENTFD2 = Platform.current().syscalls().eventfd2();
     private static final int EFD_NONBLOCK = 04000;
     private static final int EFD_CLOEXEC = 02000000;
 

@@ -33,10 +33,13 @@ public final class Libc {
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
     private static final AddressLayout C_STRING = ADDRESS.withTargetLayout(MemoryLayout.sequenceLayout(Long.MAX_VALUE, ValueLayout.JAVA_BYTE));
 
+    private static final System.Logger LOG = System.getLogger(Libc.class.getName());
+    private static final java.util.concurrent.atomic.AtomicLong CLEANUP_FAILURES = new java.util.concurrent.atomic.AtomicLong();
+
     /** Per-thread errno capture buffer: a call's errno is read by the thread that made it. */
     private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // open(2) flags and friends, x86-64 values.
+    // open(2) flags and friends: the same on every supported architecture but O_NOFOLLOW (Platform).
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
@@ -44,7 +47,7 @@ public final class Libc {
     public static final int O_EXCL = 0200;
     public static final int O_TRUNC = 01000;
     public static final int O_CLOEXEC = 02000000;
-    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_NOFOLLOW = Platform.current().oNofollow();
 
     public static final int PROT_READ = 1;
     public static final int PROT_WRITE = 2;
@@ -84,6 +87,7 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle PTHREAD_SELF = handle("pthread_self", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle GET_NPROCS_CONF = handle("get_nprocs_conf", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPAGESIZE = handle("getpagesize", FunctionDescriptor.of(JAVA_INT));
     /** clock_gettime without errno capture: it cannot fail for the clocks we pass, and it is on a measured path. */
     private static final MethodHandle CLOCK_GETTIME = LINKER.downcallHandle(symbol("clock_gettime"),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.critical(false));
@@ -193,17 +197,36 @@ public final class Libc {
         }
     }
 
-    /** close(2), ignoring errors: for cleanup paths where there is nothing left to do about one. */
+    /**
+     * close(2) for cleanup paths, where a failure cannot be acted on: the descriptor is released
+     * whatever close reports. EBADF means it was closed twice, a bug, logged at WARNING; other
+     * errors (EIO, EINTR) at DEBUG. Counted in {@link #closeFailures()}.
+     */
     public static void closeQuietly(int fd) {
         if (fd < 0) {
             return;
         }
+        MemorySegment capture = captureSegment();
+        int rc;
         try {
-            int rc = (int) CLOSE.invokeExact(captureSegment(), fd); // the cast makes the call site exact
-            assert rc == 0 || rc == -1;
-        } catch (Throwable ignored) {
-            // nothing to do
+            rc = (int) CLOSE.invokeExact(capture, fd); // the cast makes the call site exact
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
+        if (rc != 0) {
+            noteCleanupFailure("close(" + fd + ")", lastErrno(capture));
+        }
+    }
+
+    /** Failed close(2) and munmap(2) calls on cleanup paths since start (see {@link #closeQuietly}). */
+    public static long closeFailures() {
+        return CLEANUP_FAILURES.get();
+    }
+
+    private static void noteCleanupFailure(String op, int errno) {
+        CLEANUP_FAILURES.incrementAndGet();
+        LOG.log(errno == Errno.EBADF || errno == Errno.EINVAL ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+                () -> op + " failed: " + Errno.name(errno) + " (" + Errno.describe(errno) + ")");
     }
 
     /** pread(2) into {@code buf}; returns bytes read. Retries EINTR. */
@@ -306,12 +329,17 @@ public final class Libc {
         return MemorySegment.ofAddress(address).reinterpret(length, arena, s -> munmapQuietly(address, length));
     }
 
+    /** munmap(2) when an arena closes: EINVAL would mean a wrong address or length, a bug (logged, counted). */
     private static void munmapQuietly(long address, long length) {
+        MemorySegment capture = captureSegment();
+        int rc;
         try {
-            int rc = (int) MUNMAP.invokeExact(captureSegment(), address, length);
-            assert rc == 0 || rc == -1;
-        } catch (Throwable ignored) {
-            // nothing left to do at cleanup
+            rc = (int) MUNMAP.invokeExact(capture, address, length);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (rc != 0) {
+            noteCleanupFailure("munmap(0x" + Long.toHexString(address) + ", " + length + ")", lastErrno(capture));
         }
     }
 
@@ -334,8 +362,7 @@ public final class Libc {
         }
     }
 
-    /** __NR_pidfd_open on x86-64 (and every architecture since 5.3's unified numbering). */
-    private static final long SYS_PIDFD_OPEN = 434;
+    private static final long SYS_PIDFD_OPEN = Platform.current().syscalls().pidfdOpen();
     /** PIDFD_THREAD (6.9+): the pidfd names the thread {@code tid}, not its thread group. */
     public static final int PIDFD_THREAD = 0x80;
 
@@ -348,7 +375,7 @@ public final class Libc {
         return (int) syscallRaw(SYS_PIDFD_OPEN, tid, PIDFD_THREAD, 0, 0, 0, 0);
     }
 
-    private static final long SYS_GETRUSAGE = 98; // x86-64
+    private static final long SYS_GETRUSAGE = Platform.current().syscalls().getrusage();
     private static final int RUSAGE_THREAD = 1;
     /** struct rusage: 2 timevals, then 14 longs of which ru_nvcsw is the 13th and ru_nivcsw the 14th. */
     private static final long RU_NVCSW = 128, RU_NIVCSW = 136, RUSAGE_SIZE = 144;
@@ -395,6 +422,15 @@ public final class Libc {
     public static int nprocsConf() {
         try {
             return (int) GET_NPROCS_CONF.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** getpagesize(2): the system's page size in bytes (glibc answers from the auxiliary vector, no syscall). */
+    static int getpagesize() {
+        try {
+            return (int) GETPAGESIZE.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

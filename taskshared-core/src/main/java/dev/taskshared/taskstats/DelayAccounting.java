@@ -1,5 +1,6 @@
 package dev.taskshared.taskstats;
 
+import dev.taskshared.sys.Sysctl;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -13,7 +14,8 @@ import java.nio.file.Path;
  * once; thread-safe.
  */
 public final class DelayAccounting {
-    public static final Path SYSCTL = Path.of("/proc/sys/kernel/task_delayacct");
+    private static final String NAME = "kernel.task_delayacct";
+    public static final Path SYSCTL = Sysctl.path(NAME);
 
     private DelayAccounting() {
     }
@@ -23,13 +25,9 @@ public final class DelayAccounting {
         return Files.exists(SYSCTL);
     }
 
-    /** Whether delay accounting is on now; false when the kernel has no switch. */
+    /** Whether delay accounting is on now; false when the kernel has no switch (or it cannot be read). */
     public static boolean isEnabled() {
-        try {
-            return Files.readAllLines(SYSCTL).get(0).strip().equals("1"); // one read: sysctls answer a second one with EOF
-        } catch (IOException e) {
-            return false;
-        }
+        return Sysctl.tryRead(NAME).map("1"::equals).orElse(false);
     }
 
     /** Turns delay accounting on for every task (needs root / CAP_SYS_ADMIN); no-op when already on. */

@@ -1,23 +1,16 @@
 package dev.taskshared.taskstats;
 
 import dev.taskshared.TaskShared;
-
 import dev.taskshared.sys.Errno;
-import dev.taskshared.sys.EventFd;
 import dev.taskshared.sys.NetlinkSocket;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.function.Supplier;
 
 /**
  * Exit statistics of every task that exits on chosen CPUs, from the kernel's taskstats family,
@@ -37,6 +30,11 @@ import java.util.function.Supplier;
  * (SO_MEMINFO drops, {@link #droppedRecords}) and each affected listener hears
  * {@link ExitListener#onOverrun}. Requires CAP_NET_ADMIN; costs one socket (and up to
  * {@code receiveBufferBytes} of kernel memory when the receiver falls behind) per watched CPU.
+ *
+ * <p>The jobs are split: {@link CommandQueue} hands work to the receiver thread, {@link CpuSocket}
+ * is one registered socket, {@link OverrunAccounting} counts losses, {@link ExitDecoder} turns
+ * messages into records and {@link ExitListeners} calls the listeners; this class wires them on
+ * the receiver thread and bridges the BPF publisher's exits ({@link #follow}).
  */
 public final class ExitMonitor implements AutoCloseable {
     /** Default receive buffer per CPU socket: about 13,000 queued exit records. */
@@ -45,56 +43,34 @@ public final class ExitMonitor implements AutoCloseable {
     /** Datagrams read from one socket before looking at the others: keeps CPUs fair under load. */
     private static final int BATCH = 256;
     private static final long COMMAND_TIMEOUT_SECONDS = 30;
+    private static final int POLL_TIMEOUT_MILLIS = 1000;
 
     private final Channel.Family family;
     private final int receiveBufferBytes;
     private final int maxCpu;
-    private final EventFd wakeup;
     private final Thread receiver;
-    private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private volatile boolean closing;
-    /** Set by the receiver as it ends: later commands fail instead of opening sockets nobody closes. */
-    private volatile boolean stopped;
-    private volatile Throwable receiverFailure;
+    private final CommandQueue commands = new CommandQueue("exit monitor", COMMAND_TIMEOUT_SECONDS);
+    private final CpuSocket.Handler socketEvents = new CpuSocket.Handler() {
+        @Override
+        public void message(CpuSocket socket, Netlink.Message message) {
+            handle(socket, message);
+        }
+
+        @Override
+        public void overrun(CpuSocket socket) {
+            overflowed(socket);
+        }
+    };
 
     // Receiver-thread state.
     private final CpuSocket[] sockets;
-    /** Registrations by CPU; copy-on-write so that a listener may (de)register while being called. */
-    private final List<Registration>[] listeners;
+    private final ExitListeners listeners;
 
     // Counters, written by the receiver thread, read by anyone.
-    private final AtomicLongArray overruns;
-    private final AtomicLongArray dropped;
+    private final OverrunAccounting losses;
     private final AtomicLongArray received;
     private final AtomicLong malformed = new AtomicLong();
-    private final AtomicLong listenerFailures = new AtomicLong();
     private volatile int grantedReceiveBuffer;
-
-    /** One socket registered for one CPU. */
-    private final class CpuSocket {
-        final int cpu;
-        final Channel channel;
-        long lastDrops;
-        boolean overrunSeen;
-
-        CpuSocket(int cpu, Channel channel) {
-            this.cpu = cpu;
-            this.channel = channel;
-        }
-
-        /** Exit events that arrive while this socket awaits an ack are dispatched like any other. */
-        final Channel.Events events = new Channel.Events() {
-            @Override
-            public void message(Netlink.Message message) {
-                handle(CpuSocket.this, message);
-            }
-
-            @Override
-            public void overrun() {
-                noteOverrun(CpuSocket.this);
-            }
-        };
-    }
 
     /** A listener's registration for a set of CPUs. Closing it stops delivery to that listener; idempotent. */
     public final class Registration implements AutoCloseable {
@@ -122,6 +98,16 @@ public final class ExitMonitor implements AutoCloseable {
             return open;
         }
 
+        ExitListener listener() {
+            return listener;
+        }
+
+        /** Calls the listener with {@code record}, counting it as delivered when the listener returns. */
+        void deliver(ExitRecord record) {
+            listener.onExit(record);
+            delivered.incrementAndGet();
+        }
+
         /** Stops delivery; CPUs no other registration covers are deregistered and their sockets closed. Waits for the receiver thread. */
         @Override
         public void close() {
@@ -129,8 +115,8 @@ public final class ExitMonitor implements AutoCloseable {
                 return;
             }
             open = false;
-            if (!closing) {
-                run(() -> {
+            if (!commands.closing()) {
+                commands.call(() -> {
                     removeRegistration(this);
                     return null;
                 });
@@ -149,18 +135,12 @@ public final class ExitMonitor implements AutoCloseable {
         this.maxCpu = CpuSet.possible().stream().max().orElse(0);
         int n = maxCpu + 1;
         this.sockets = new CpuSocket[n];
-        @SuppressWarnings("unchecked")
-        List<Registration>[] l = (List<Registration>[]) new List<?>[n];
-        this.listeners = l;
-        for (int i = 0; i < n; i++) {
-            listeners[i] = new CopyOnWriteArrayList<>();
-        }
-        this.overruns = new AtomicLongArray(n);
-        this.dropped = new AtomicLongArray(n);
+        this.listeners = new ExitListeners(n);
+        this.losses = new OverrunAccounting(n);
         this.received = new AtomicLongArray(n);
-        this.wakeup = new EventFd();
         this.receiver = new Thread(this::receive, "taskshared-taskstats-exits");
         receiver.setDaemon(true);
+        commands.owner(receiver);
     }
 
     /** Opens a monitor with {@link #DEFAULT_RECEIVE_BUFFER} per CPU socket. No CPU is watched until {@link #register}. */
@@ -202,7 +182,7 @@ public final class ExitMonitor implements AutoCloseable {
             throw new IllegalArgumentException("CPU set " + cpus + " is not within the possible CPUs " + CpuSet.possible());
         }
         Registration r = new Registration(cpus, listener);
-        return run(() -> {
+        return commands.call(() -> {
             addRegistration(r);
             return r;
         });
@@ -212,27 +192,27 @@ public final class ExitMonitor implements AutoCloseable {
 
     /** Receive-buffer overflows (ENOBUFS) seen on all CPU sockets: each lost one or more records. */
     public long droppedOverruns() {
-        return sum(overruns);
+        return losses.overruns();
     }
 
     /** Receive-buffer overflows seen on {@code cpu}'s socket. */
     public long droppedOverruns(int cpu) {
-        return overruns.get(cpu);
+        return losses.overruns(cpu);
     }
 
     /** Exit records the kernel dropped for our sockets because they were full (SO_MEMINFO), all CPUs. */
     public long droppedRecords() {
-        return sum(dropped);
+        return losses.dropped();
     }
 
     /** Exit records dropped for {@code cpu}. */
     public long droppedRecords(int cpu) {
-        return dropped.get(cpu);
+        return losses.dropped(cpu);
     }
 
     /** Exit records received (before filtering by listener), all CPUs; a message with a task and a thread-group part counts two. */
     public long received() {
-        return sum(received);
+        return OverrunAccounting.sum(received);
     }
 
     /** Exit records received on {@code cpu}'s socket. */
@@ -247,7 +227,7 @@ public final class ExitMonitor implements AutoCloseable {
 
     /** Exceptions thrown by listeners (counted, logged once; delivery goes on). */
     public long listenerFailures() {
-        return listenerFailures.get();
+        return listeners.failures();
     }
 
     /** The receive buffer the kernel granted per socket (SO_RCVBUF, bytes); 0 before the first socket. */
@@ -257,8 +237,8 @@ public final class ExitMonitor implements AutoCloseable {
 
     /** The CPUs watched now (covered by at least one open registration). */
     public CpuSet watchedCpus() {
-        return run(() -> {
-            java.util.BitSet bits = new java.util.BitSet();
+        return commands.call(() -> {
+            BitSet bits = new BitSet();
             for (CpuSocket s : sockets) {
                 if (s != null) {
                     bits.set(s.cpu);
@@ -268,69 +248,22 @@ public final class ExitMonitor implements AutoCloseable {
         });
     }
 
-    private static long sum(AtomicLongArray a) {
-        long s = 0;
-        for (int i = 0; i < a.length(); i++) {
-            s += a.get(i);
-        }
-        return s;
-    }
-
     // ------------------------------------------------------------------------ receiver thread
-
-    /** Runs {@code work} on the receiver thread and waits for it; inline when already there. */
-    private <T> T run(Supplier<T> work) {
-        if (Thread.currentThread() == receiver) {
-            return work.get();
-        }
-        if (closing) {
-            throw new IllegalStateException("exit monitor is closed");
-        }
-        if (stopped) {
-            throw new IllegalStateException("exit monitor receiver failed: " + receiverFailure, receiverFailure);
-        }
-        CompletableFuture<T> done = new CompletableFuture<>();
-        commands.add(() -> {
-            if (stopped) {
-                done.completeExceptionally(new IllegalStateException("exit monitor is closed"));
-                return;
-            }
-            try {
-                done.complete(work.get());
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        });
-        wakeup.signal();
-        try {
-            return done.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the exit monitor", e);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("exit monitor receiver did not answer within " + COMMAND_TIMEOUT_SECONDS
-                    + " s" + (receiverFailure == null ? "" : "; it failed: " + receiverFailure), e);
-        }
-    }
 
     private void addRegistration(Registration r) {
         List<Integer> opened = new ArrayList<>();
         try {
             for (int cpu : r.cpus.toArray()) {
-                listeners[cpu].add(r);
+                listeners.add(cpu, r);
                 if (sockets[cpu] == null) {
-                    sockets[cpu] = openSocket(cpu);
+                    sockets[cpu] = CpuSocket.open(cpu, family, receiveBufferBytes, socketEvents);
+                    grantedReceiveBuffer = sockets[cpu].grantedReceiveBufferBytes();
                     opened.add(cpu);
                 }
             }
         } catch (RuntimeException e) {
             for (int cpu : r.cpus.toArray()) {
-                listeners[cpu].remove(r);
+                listeners.remove(cpu, r);
             }
             for (int cpu : opened) {
                 closeSocket(cpu, false);
@@ -342,72 +275,39 @@ public final class ExitMonitor implements AutoCloseable {
 
     private void removeRegistration(Registration r) {
         for (int cpu : r.cpus.toArray()) {
-            listeners[cpu].remove(r);
-            if (listeners[cpu].isEmpty() && sockets[cpu] != null) {
+            if (listeners.remove(cpu, r) && sockets[cpu] != null) {
                 closeSocket(cpu, true);
             }
-        }
-    }
-
-    private CpuSocket openSocket(int cpu) {
-        Channel channel = new Channel();
-        try {
-            grantedReceiveBuffer = channel.socket.setReceiveBuffer(receiveBufferBytes);
-            CpuSocket s = new CpuSocket(cpu, channel);
-            s.lastDrops = Math.max(0, channel.socket.drops());
-            mask(s, TaskstatsProtocol.CMD_ATTR_REGISTER_CPUMASK, "REGISTER_CPUMASK");
-            return s;
-        } catch (RuntimeException e) {
-            channel.close();
-            throw e;
         }
     }
 
     private void closeSocket(int cpu, boolean deregister) {
         CpuSocket s = sockets[cpu];
         sockets[cpu] = null;
-        if (s == null) {
-            return;
+        if (s != null) {
+            s.close(deregister);
         }
-        try {
-            if (deregister) {
-                // Closing alone would also do: the kernel drops a listener whose socket refuses a
-                // record (ECONNREFUSED). Deregistering says so at once.
-                mask(s, TaskstatsProtocol.CMD_ATTR_DEREGISTER_CPUMASK, "DEREGISTER_CPUMASK");
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "taskstats deregistration of CPU " + cpu + " failed", e);
-        } finally {
-            s.channel.close();
-        }
-    }
-
-    /** Sends a (de)register request for the socket's single CPU and waits for the kernel's ack. */
-    private void mask(CpuSocket s, int attr, String name) {
-        String list = Integer.toString(s.cpu);
-        byte[] req = new Netlink.Builder(family.id(), Netlink.NLM_F_REQUEST | Netlink.NLM_F_ACK, s.channel.nextSeq(), 0,
-                TaskstatsProtocol.CMD_GET, TaskstatsProtocol.GENL_VERSION).string(attr, list).finish();
-        s.channel.request(req, "TASKSTATS_CMD_ATTR_" + name + "(" + list + ")", s.events);
     }
 
     private void receive() {
         int[] fds = new int[sockets.length + 1];
         CpuSocket[] polled = new CpuSocket[sockets.length + 1];
         boolean[] ready = new boolean[sockets.length + 1];
+        Throwable failure = null;
         try {
-            while (!closing) {
-                runCommands();
+            while (!commands.closing()) {
+                commands.runPending();
                 int n = 0;
-                fds[n++] = wakeup.fd();
+                fds[n++] = commands.wakeupFd();
                 for (CpuSocket s : sockets) {
                     if (s != null) {
                         polled[n] = s;
-                        fds[n++] = s.channel.socket.fd();
+                        fds[n++] = s.fd();
                     }
                 }
-                NetlinkSocket.pollReadable(fds, n, ready, 1000);
+                NetlinkSocket.pollReadable(fds, n, ready, POLL_TIMEOUT_MILLIS);
                 if (ready[0]) {
-                    wakeup.drain();
+                    commands.drainWakeup();
                 }
                 for (int i = 1; i < n; i++) {
                     // A command may have closed this socket since the poll; only read live ones.
@@ -417,38 +317,29 @@ public final class ExitMonitor implements AutoCloseable {
                 }
             }
         } catch (Throwable t) {
-            receiverFailure = t;
+            failure = t;
             LOG.log(Level.ERROR, "taskstats exit receiver stopped", t);
         } finally {
-            stopped = true;
+            commands.stopped(failure);
             for (int cpu = 0; cpu < sockets.length; cpu++) {
                 closeSocket(cpu, true);
             }
-            runCommands(); // those that raced with close fail rather than hang
-            if (closing) {
-                wakeup.close();
+            commands.runPending(); // those that raced with close fail rather than hang
+            if (commands.closing()) {
+                commands.closeWakeup();
             }
-        }
-    }
-
-    private void runCommands() {
-        Runnable c;
-        while ((c = commands.poll()) != null) {
-            c.run();
         }
     }
 
     private void drain(CpuSocket s) {
         for (int i = 0; i < BATCH; i++) {
-            long n = s.channel.socket.receive(s.channel.buffer, false);
+            long n = s.receive();
             if (n == -Errno.EAGAIN) {
-                if (s.overrunSeen) {
-                    refreshDrops(s); // drops counted after the ENOBUFS we read, until the queue drained
-                }
+                report(losses.drained(s));
                 return;
             }
             if (n == -Errno.ENOBUFS) {
-                noteOverrun(s);
+                overflowed(s);
                 continue;
             }
             try {
@@ -461,90 +352,46 @@ public final class ExitMonitor implements AutoCloseable {
         }
     }
 
+    private void overflowed(CpuSocket s) {
+        report(losses.overflowed(s));
+    }
+
+    private void report(Overrun o) {
+        if (o != null) {
+            listeners.overrun(o.cpu(), o);
+        }
+    }
+
     private void noteMalformed(RuntimeException e) {
         if (malformed.getAndIncrement() == 0) {
             LOG.log(Level.WARNING, "skipping a malformed taskstats datagram (logged once, counted in malformed())", e);
         }
     }
 
-    private void noteOverrun(CpuSocket s) {
-        overruns.incrementAndGet(s.cpu);
-        s.overrunSeen = true;
-        refreshDrops(s);
-    }
-
-    private void refreshDrops(CpuSocket s) {
-        long drops = s.channel.socket.drops();
-        long delta;
-        long total;
-        if (drops < 0) { // no SO_MEMINFO: at least one record was lost per overrun
-            delta = -1;
-            total = -1;
-            dropped.incrementAndGet(s.cpu);
-        } else {
-            delta = drops - s.lastDrops;
-            if (delta <= 0) {
-                return;
-            }
-            s.lastDrops = drops;
-            total = dropped.addAndGet(s.cpu, delta);
-        }
-        Overrun o = new Overrun(s.cpu, delta, total);
-        for (Registration r : listeners[s.cpu]) {
-            try {
-                r.listener.onOverrun(o);
-            } catch (RuntimeException e) {
-                noteListenerFailure(e);
-            }
-        }
-    }
-
-    private void noteListenerFailure(RuntimeException e) {
-        if (listenerFailures.getAndIncrement() == 0) {
-            LOG.log(Level.WARNING, "an exit listener threw (logged once, counted in listenerFailures())", e);
-        }
-    }
-
     private void handle(CpuSocket s, Netlink.Message m) {
-        if (m.type() != family.id()) {
-            if (m.isError() && Netlink.errorCode(m) != 0) {
-                noteMalformed(new NetlinkFormatException("unexpected NLMSG_ERROR " + Errno.name(Netlink.errorCode(m))
-                        + " on the CPU " + s.cpu + " socket"));
-            }
-            return;
-        }
-        List<TaskstatsProtocol.Aggregate> aggregates;
+        List<ExitRecord> records;
         try {
-            aggregates = TaskstatsProtocol.aggregates(Netlink.genl(m));
+            records = ExitDecoder.records(m, family.id(), s.cpu);
         } catch (NetlinkFormatException e) {
             noteMalformed(e);
             return;
         }
-        int tid = 0;
-        String comm = "";
-        for (TaskstatsProtocol.Aggregate a : aggregates) {
-            TaskStats st = a.stats();
-            ExitRecord record;
-            if (a.kind() == ExitRecord.Kind.TASK) {
-                tid = a.id();
-                comm = st.comm();
-                int tgid = st.has(TaskStats.Field.AC_TGID) ? (int) st.acTgid() : 0;
-                record = new ExitRecord(tid, tgid, comm, s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
-            } else {
-                String groupComm = st.comm().isEmpty() ? comm : st.comm();
-                record = new ExitRecord(tid == 0 ? a.id() : tid, a.id(), groupComm, s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
-            }
-            received.incrementAndGet(s.cpu);
-            for (Registration r : listeners[s.cpu]) {
-                try {
-                    r.listener.onExit(record);
-                    r.delivered.incrementAndGet();
-                } catch (RuntimeException e) {
-                    noteListenerFailure(e);
-                }
-            }
+        for (ExitRecord r : records) {
+            dispatch(r);
         }
     }
+
+    /** Counts {@code record} and hands it to the listeners of its CPU (receiver thread). */
+    private void dispatch(ExitRecord record) {
+        int cpu = record.cpu();
+        if (cpu < 0 || cpu > maxCpu) {
+            return;
+        }
+        received.incrementAndGet(cpu);
+        listeners.exit(cpu, record);
+    }
+
+    // ------------------------------------------------------------------------------ BPF bridge
 
     /**
      * Also delivers the exits of threads registered with {@code taskShared} in BPF mode (final slot
@@ -555,26 +402,8 @@ public final class ExitMonitor implements AutoCloseable {
     public AutoCloseable follow(TaskShared taskShared) {
         return taskShared.onThreadExit(e -> {
             ExitRecord record = ExitRecord.of(e);
-            commands.add(() -> dispatch(record));
-            wakeup.signal();
+            commands.post(() -> dispatch(record));
         });
-    }
-
-    /** Hands a record from a publisher to the listeners of its CPU (receiver thread). */
-    private void dispatch(ExitRecord record) {
-        int cpu = record.cpu();
-        if (cpu < 0 || cpu > maxCpu) {
-            return;
-        }
-        received.incrementAndGet(cpu);
-        for (Registration r : listeners[cpu]) {
-            try {
-                r.listener.onExit(record);
-                r.delivered.incrementAndGet();
-            } catch (RuntimeException e) {
-                noteListenerFailure(e);
-            }
-        }
     }
 
     /**
@@ -583,24 +412,23 @@ public final class ExitMonitor implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closing) {
+        if (commands.closing()) {
             return;
         }
-        closing = true;
-        wakeup.signal();
-        if (Thread.currentThread() != receiver) {
+        commands.close();
+        if (!commands.onOwner()) {
             try {
                 receiver.join(TimeUnit.SECONDS.toMillis(COMMAND_TIMEOUT_SECONDS));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            wakeup.close();
+            commands.closeWakeup();
         }
     }
 
     @Override
     public String toString() {
         return "ExitMonitor[family=" + family.id() + ", received=" + received() + ", droppedRecords=" + droppedRecords()
-                + ", overruns=" + droppedOverruns() + (closing ? ", closed" : "") + "]";
+                + ", overruns=" + droppedOverruns() + (commands.closing() ? ", closed" : "") + "]";
     }
 }

@@ -12,10 +12,12 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * {@code struct taskstats} of include/uapi/linux/taskstats.h, declared once per layout the kernel
- * has shipped, and decoded by its version field.
+ * {@code struct taskstats} of include/uapi/linux/taskstats.h: the layout of each version the kernel
+ * has shipped, derived from the one table {@link TaskStats.Field}, and decoding by the version field.
  *
  * <pre>
  *   0 u16 version        4 u32 ac_exitcode      8 u8 ac_flag      9 u8 ac_nice
@@ -26,9 +28,9 @@ import java.nio.charset.StandardCharsets;
  * 400 wpcopy_* (v13)  416 irq_* (v14)  432 cpu_delay_max .. 552 irq_delay_min (v16)  560 end
  * </pre>
  *
- * The struct aligns several members to 8 ({@code __attribute__((aligned(8)))}), hence the padding
- * after {@code ac_nice}, {@code ac_sched}, {@code ac_btime} and {@code ac_tgid}. Version 15 (6.14 and
- * 6.15 before a stable fix) inserted the {@code *_delay_max/min} pairs after each
+ * Members sit at their natural alignment, and {@code ac_uid} at 8 as the header declares, hence the
+ * padding after {@code ac_nice}, {@code ac_sched}, {@code ac_btime} and {@code ac_tgid}. Version 15
+ * (6.14 and 6.15 before a stable fix) inserted the {@code *_delay_max/min} pairs after each
  * {@code *_delay_total}, moving every later field; version 16 moved them to the end. Both layouts
  * are here; a later version is read with the version-16 layout and its unknown tail ignored.
  * Fields a version predates, or that the record's length does not hold, are absent.
@@ -39,164 +41,16 @@ final class TaskstatsStruct {
     static final int MIN_VERSION = 2;
     /** The newest version whose every field this code knows. */
     static final int KNOWN_VERSION = 16;
+    /** The first version whose fields are recorded by the version that added them (see {@link TaskStats.Field}). */
+    private static final int FIRST_EXACT_VERSION = 9;
+
+    private static final TaskStats.Field[] FIELDS = TaskStats.Field.values();
 
     /** Versions 2..14 and 16 on (later versions append at the end). */
-    static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            JAVA_SHORT.withName("version"),
-            MemoryLayout.paddingLayout(2),
-            JAVA_INT.withName("ac_exitcode"),
-            JAVA_BYTE.withName("ac_flag"),
-            JAVA_BYTE.withName("ac_nice"),
-            MemoryLayout.paddingLayout(6),
-            JAVA_LONG.withName("cpu_count"),
-            JAVA_LONG.withName("cpu_delay_total"),
-            JAVA_LONG.withName("blkio_count"),
-            JAVA_LONG.withName("blkio_delay_total"),
-            JAVA_LONG.withName("swapin_count"),
-            JAVA_LONG.withName("swapin_delay_total"),
-            JAVA_LONG.withName("cpu_run_real_total"),
-            JAVA_LONG.withName("cpu_run_virtual_total"),
-            MemoryLayout.sequenceLayout(TS_COMM_LEN, JAVA_BYTE).withName("ac_comm"),
-            JAVA_BYTE.withName("ac_sched"),
-            MemoryLayout.paddingLayout(7),
-            JAVA_INT.withName("ac_uid"),
-            JAVA_INT.withName("ac_gid"),
-            JAVA_INT.withName("ac_pid"),
-            JAVA_INT.withName("ac_ppid"),
-            JAVA_INT.withName("ac_btime"),
-            MemoryLayout.paddingLayout(4),
-            JAVA_LONG.withName("ac_etime"),
-            JAVA_LONG.withName("ac_utime"),
-            JAVA_LONG.withName("ac_stime"),
-            JAVA_LONG.withName("ac_minflt"),
-            JAVA_LONG.withName("ac_majflt"),
-            JAVA_LONG.withName("coremem"),
-            JAVA_LONG.withName("virtmem"),
-            JAVA_LONG.withName("hiwater_rss"),
-            JAVA_LONG.withName("hiwater_vm"),
-            JAVA_LONG.withName("read_char"),
-            JAVA_LONG.withName("write_char"),
-            JAVA_LONG.withName("read_syscalls"),
-            JAVA_LONG.withName("write_syscalls"),
-            JAVA_LONG.withName("read_bytes"),
-            JAVA_LONG.withName("write_bytes"),
-            JAVA_LONG.withName("cancelled_write_bytes"),
-            JAVA_LONG.withName("nvcsw"),
-            JAVA_LONG.withName("nivcsw"),
-            JAVA_LONG.withName("ac_utimescaled"),
-            JAVA_LONG.withName("ac_stimescaled"),
-            JAVA_LONG.withName("cpu_scaled_run_real_total"),
-            JAVA_LONG.withName("freepages_count"),
-            JAVA_LONG.withName("freepages_delay_total"),
-            JAVA_LONG.withName("thrashing_count"),
-            JAVA_LONG.withName("thrashing_delay_total"),
-            JAVA_LONG.withName("ac_btime64"),
-            JAVA_LONG.withName("compact_count"),
-            JAVA_LONG.withName("compact_delay_total"),
-            JAVA_INT.withName("ac_tgid"),
-            MemoryLayout.paddingLayout(4),
-            JAVA_LONG.withName("ac_tgetime"),
-            JAVA_LONG.withName("ac_exe_dev"),
-            JAVA_LONG.withName("ac_exe_inode"),
-            JAVA_LONG.withName("wpcopy_count"),
-            JAVA_LONG.withName("wpcopy_delay_total"),
-            JAVA_LONG.withName("irq_count"),
-            JAVA_LONG.withName("irq_delay_total"),
-            JAVA_LONG.withName("cpu_delay_max"),
-            JAVA_LONG.withName("cpu_delay_min"),
-            JAVA_LONG.withName("blkio_delay_max"),
-            JAVA_LONG.withName("blkio_delay_min"),
-            JAVA_LONG.withName("swapin_delay_max"),
-            JAVA_LONG.withName("swapin_delay_min"),
-            JAVA_LONG.withName("freepages_delay_max"),
-            JAVA_LONG.withName("freepages_delay_min"),
-            JAVA_LONG.withName("thrashing_delay_max"),
-            JAVA_LONG.withName("thrashing_delay_min"),
-            JAVA_LONG.withName("compact_delay_max"),
-            JAVA_LONG.withName("compact_delay_min"),
-            JAVA_LONG.withName("wpcopy_delay_max"),
-            JAVA_LONG.withName("wpcopy_delay_min"),
-            JAVA_LONG.withName("irq_delay_max"),
-            JAVA_LONG.withName("irq_delay_min")).withName("taskstats");
+    static final StructLayout LAYOUT = layout(List.of(FIELDS), "taskstats");
 
     /** Version 15 only: delay max/min interleaved with the totals. */
-    static final StructLayout LAYOUT_V15 = MemoryLayout.structLayout(
-            JAVA_SHORT.withName("version"),
-            MemoryLayout.paddingLayout(2),
-            JAVA_INT.withName("ac_exitcode"),
-            JAVA_BYTE.withName("ac_flag"),
-            JAVA_BYTE.withName("ac_nice"),
-            MemoryLayout.paddingLayout(6),
-            JAVA_LONG.withName("cpu_count"),
-            JAVA_LONG.withName("cpu_delay_total"),
-            JAVA_LONG.withName("cpu_delay_max"),
-            JAVA_LONG.withName("cpu_delay_min"),
-            JAVA_LONG.withName("blkio_count"),
-            JAVA_LONG.withName("blkio_delay_total"),
-            JAVA_LONG.withName("blkio_delay_max"),
-            JAVA_LONG.withName("blkio_delay_min"),
-            JAVA_LONG.withName("swapin_count"),
-            JAVA_LONG.withName("swapin_delay_total"),
-            JAVA_LONG.withName("swapin_delay_max"),
-            JAVA_LONG.withName("swapin_delay_min"),
-            JAVA_LONG.withName("cpu_run_real_total"),
-            JAVA_LONG.withName("cpu_run_virtual_total"),
-            MemoryLayout.sequenceLayout(TS_COMM_LEN, JAVA_BYTE).withName("ac_comm"),
-            JAVA_BYTE.withName("ac_sched"),
-            MemoryLayout.paddingLayout(7),
-            JAVA_INT.withName("ac_uid"),
-            JAVA_INT.withName("ac_gid"),
-            JAVA_INT.withName("ac_pid"),
-            JAVA_INT.withName("ac_ppid"),
-            JAVA_INT.withName("ac_btime"),
-            MemoryLayout.paddingLayout(4),
-            JAVA_LONG.withName("ac_etime"),
-            JAVA_LONG.withName("ac_utime"),
-            JAVA_LONG.withName("ac_stime"),
-            JAVA_LONG.withName("ac_minflt"),
-            JAVA_LONG.withName("ac_majflt"),
-            JAVA_LONG.withName("coremem"),
-            JAVA_LONG.withName("virtmem"),
-            JAVA_LONG.withName("hiwater_rss"),
-            JAVA_LONG.withName("hiwater_vm"),
-            JAVA_LONG.withName("read_char"),
-            JAVA_LONG.withName("write_char"),
-            JAVA_LONG.withName("read_syscalls"),
-            JAVA_LONG.withName("write_syscalls"),
-            JAVA_LONG.withName("read_bytes"),
-            JAVA_LONG.withName("write_bytes"),
-            JAVA_LONG.withName("cancelled_write_bytes"),
-            JAVA_LONG.withName("nvcsw"),
-            JAVA_LONG.withName("nivcsw"),
-            JAVA_LONG.withName("ac_utimescaled"),
-            JAVA_LONG.withName("ac_stimescaled"),
-            JAVA_LONG.withName("cpu_scaled_run_real_total"),
-            JAVA_LONG.withName("freepages_count"),
-            JAVA_LONG.withName("freepages_delay_total"),
-            JAVA_LONG.withName("freepages_delay_max"),
-            JAVA_LONG.withName("freepages_delay_min"),
-            JAVA_LONG.withName("thrashing_count"),
-            JAVA_LONG.withName("thrashing_delay_total"),
-            JAVA_LONG.withName("thrashing_delay_max"),
-            JAVA_LONG.withName("thrashing_delay_min"),
-            JAVA_LONG.withName("ac_btime64"),
-            JAVA_LONG.withName("compact_count"),
-            JAVA_LONG.withName("compact_delay_total"),
-            JAVA_LONG.withName("compact_delay_max"),
-            JAVA_LONG.withName("compact_delay_min"),
-            JAVA_INT.withName("ac_tgid"),
-            MemoryLayout.paddingLayout(4),
-            JAVA_LONG.withName("ac_tgetime"),
-            JAVA_LONG.withName("ac_exe_dev"),
-            JAVA_LONG.withName("ac_exe_inode"),
-            JAVA_LONG.withName("wpcopy_count"),
-            JAVA_LONG.withName("wpcopy_delay_total"),
-            JAVA_LONG.withName("wpcopy_delay_max"),
-            JAVA_LONG.withName("wpcopy_delay_min"),
-            JAVA_LONG.withName("irq_count"),
-            JAVA_LONG.withName("irq_delay_total"),
-            JAVA_LONG.withName("irq_delay_max"),
-            JAVA_LONG.withName("irq_delay_min")).withName("taskstats_v15");
+    static final StructLayout LAYOUT_V15 = layout(version15Order(), "taskstats_v15");
 
     private static final long[] OFFSETS = offsets(LAYOUT);
     private static final long[] OFFSETS_V15 = offsets(LAYOUT_V15);
@@ -204,10 +58,55 @@ final class TaskstatsStruct {
     private TaskstatsStruct() {
     }
 
-    private static long[] offsets(StructLayout layout) {
-        TaskStats.Field[] fields = TaskStats.Field.values();
-        long[] out = new long[fields.length];
+    /** The fields in version 15's order: each field with a version-15 anchor moved right after it. */
+    private static List<TaskStats.Field> version15Order() {
+        List<TaskStats.Field> order = new ArrayList<>();
+        for (TaskStats.Field f : FIELDS) {
+            if (f.version15After() == null) {
+                order.add(f);
+            }
+        }
+        for (TaskStats.Field f : FIELDS) {
+            if (f.version15After() != null) {
+                order.add(order.indexOf(f.version15After()) + 1, f);
+            }
+        }
+        return order;
+    }
+
+    /** {@code version}, then {@code fields} each at its alignment, padded to the struct's alignment of 8. */
+    private static StructLayout layout(List<TaskStats.Field> fields, String name) {
+        List<MemoryLayout> members = new ArrayList<>();
+        members.add(JAVA_SHORT.withName("version"));
+        long offset = JAVA_SHORT.byteSize();
         for (TaskStats.Field f : fields) {
+            long aligned = align(offset, f.alignment());
+            if (aligned > offset) {
+                members.add(MemoryLayout.paddingLayout(aligned - offset));
+            }
+            MemoryLayout member = switch (f.type()) {
+                case U8, S8 -> JAVA_BYTE;
+                case U32 -> JAVA_INT.withByteAlignment(f.alignment());
+                case U64 -> JAVA_LONG;
+                case COMM -> MemoryLayout.sequenceLayout(TS_COMM_LEN, JAVA_BYTE);
+            };
+            members.add(member.withName(f.kernelName()));
+            offset = aligned + f.size();
+        }
+        long end = align(offset, JAVA_LONG.byteAlignment());
+        if (end > offset) {
+            members.add(MemoryLayout.paddingLayout(end - offset));
+        }
+        return MemoryLayout.structLayout(members.toArray(MemoryLayout[]::new)).withName(name);
+    }
+
+    private static long align(long offset, long alignment) {
+        return (offset + alignment - 1) / alignment * alignment;
+    }
+
+    private static long[] offsets(StructLayout layout) {
+        long[] out = new long[FIELDS.length];
+        for (TaskStats.Field f : FIELDS) {
             out[f.ordinal()] = layout.byteOffset(MemoryLayout.PathElement.groupElement(f.kernelName()));
         }
         return out;
@@ -218,18 +117,20 @@ final class TaskstatsStruct {
         return (version == 15 ? OFFSETS_V15 : OFFSETS)[field.ordinal()];
     }
 
-    /** The size a struct of {@code version} has at least. */
+    /**
+     * The size a struct of {@code version} has at least: through the last field of its version (or
+     * of any earlier one). Before version 9 the fields are not recorded by version, so only the
+     * delay-accounting block is required and later members are read when the length holds them.
+     */
     static int minimumLength(int version) {
-        return switch (version) {
-            case 2, 3, 4, 5, 6, 7, 8 -> 80; // through cpu_run_virtual_total; later members by length
-            case 9 -> 344;
-            case 10 -> 352;
-            case 11 -> 368;
-            case 12 -> 400;
-            case 13 -> 416;
-            case 14 -> 432;
-            default -> (int) LAYOUT.byteSize(); // 15, 16 and later: 560
-        };
+        int exact = version >= FIRST_EXACT_VERSION ? version : 1;
+        long end = 0;
+        for (TaskStats.Field f : FIELDS) {
+            if (f.sinceVersion() <= exact) {
+                end = Math.max(end, offset(version, f) + f.size());
+            }
+        }
+        return (int) end;
     }
 
     static boolean present(int version, int length, TaskStats.Field field) {
@@ -256,10 +157,9 @@ final class TaskstatsStruct {
                     + " bytes, the version needs at least " + need);
         }
         int length = (int) Math.min(size, Integer.MAX_VALUE);
-        TaskStats.Field[] fields = TaskStats.Field.values();
-        long[] v = new long[fields.length];
+        long[] v = new long[FIELDS.length];
         String comm = "";
-        for (TaskStats.Field f : fields) {
+        for (TaskStats.Field f : FIELDS) {
             if (!present(version, length, f)) {
                 continue;
             }
@@ -279,6 +179,6 @@ final class TaskstatsStruct {
                 }
             }
         }
-        return TaskStats.of(version, length, comm, v);
+        return new TaskStats(version, length, comm, v);
     }
 }

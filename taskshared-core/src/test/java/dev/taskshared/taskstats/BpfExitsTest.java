@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class BpfExitsTest {
 
     private static void requirePrivileges() {
-        Optional<String> why = Taskstats.unavailableReason();
+        Optional<String> why = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", why.isEmpty(), why.orElse(""));
     }
 

@@ -31,11 +31,11 @@ class DelayAccountingTest {
             Thread t = new Thread(() -> tid.set(Libc.gettid()));
             t.start();
             t.join();
-            try (Taskstats ts = Taskstats.open()) {
+            try (TaskstatsClient ts = TaskstatsClient.open()) {
                 TaskStats self = ts.queryPid(Libc.gettid());
                 // The fields are there whether or not accounting is on; what changes is that they count.
                 assertThat(self.has(TaskStats.Field.BLKIO_DELAY_TOTAL)).isTrue();
-                assertThat(self.irqCount()).isGreaterThanOrEqualTo(0);
+                assertThat(self.value(TaskStats.Field.IRQ_COUNT)).isGreaterThanOrEqualTo(0);
             }
             DelayAccounting.disable();
             assertThat(DelayAccounting.isEnabled()).isFalse();

@@ -131,7 +131,7 @@ class ExitMonitorLiveTest {
                 assertThat(r.tgid()).isEqualTo(pid);
                 assertThat(r.source()).isEqualTo(ExitRecord.Source.TASKSTATS);
                 assertThat(r.comm()).isEqualTo("exit-on-0");
-                assertThat(r.stats().acPid()).isEqualTo(tid);
+                assertThat(r.stats().value(TaskStats.Field.AC_PID)).isEqualTo(tid);
                 assertThat(r.stats().version()).isGreaterThanOrEqualTo(14);
             }
             for (int tid : on1) {

@@ -98,12 +98,12 @@ class NetlinkTest {
         assertThat(s.version()).isEqualTo(16);
         assertThat(s.structLength()).isEqualTo(560);
         assertThat(s.comm()).isEqualTo("sleep");
-        assertThat(s.acPid()).isEqualTo(19782);
-        assertThat(s.acTgid()).isEqualTo(19782);
-        assertThat(s.cpuCount()).isEqualTo(9);
-        assertThat(s.cpuRunVirtualTotalNanos()).isEqualTo(1044378);
+        assertThat(s.value(TaskStats.Field.AC_PID)).isEqualTo(19782);
+        assertThat(s.value(TaskStats.Field.AC_TGID)).isEqualTo(19782);
+        assertThat(s.value(TaskStats.Field.CPU_COUNT)).isEqualTo(9);
+        assertThat(s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL)).isEqualTo(1044378);
         assertThat(s.has(TaskStats.Field.IRQ_DELAY_MIN)).isTrue();
-        assertThat(s.acBtime64Seconds()).isEqualTo(s.acBtimeSeconds());
+        assertThat(s.value(TaskStats.Field.AC_BTIME64)).isEqualTo(s.value(TaskStats.Field.AC_BTIME));
     }
 
     @Test
@@ -117,7 +117,7 @@ class NetlinkTest {
                 .containsExactly(ExitRecord.Kind.TASK, ExitRecord.Kind.THREAD_GROUP);
         assertThat(aggs).extracting(TaskstatsProtocol.Aggregate::id).containsExactly(19783, 19783);
         assertThat(aggs.get(0).stats().comm()).isEqualTo("python3");
-        assertThat(aggs.get(1).stats().acUtimeMicros()).isEqualTo(24000);
+        assertThat(aggs.get(1).stats().value(TaskStats.Field.AC_UTIME)).isEqualTo(24000);
     }
 
     @Test

@@ -35,7 +35,7 @@ class TaskstatsLiveTest {
     static final long USER_HZ_MICROS = 10_000; // x86-64 USER_HZ is 100
 
     static void requireTaskstats() {
-        Optional<String> why = Taskstats.unavailableReason();
+        Optional<String> why = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", why.isEmpty(), why.orElse(""));
     }
 
@@ -46,7 +46,7 @@ class TaskstatsLiveTest {
 
     @Test
     void familyResolves() {
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             assertThat(t.familyId()).isGreaterThan(0x10);
             assertThat(t.familyVersion()).isGreaterThanOrEqualTo(1);
             System.out.printf("taskstats family id %d, version %d%n", t.familyId(), t.familyVersion());
@@ -85,7 +85,7 @@ class TaskstatsLiveTest {
             }
         }, "ts-query-worker");
         worker.start();
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             burned.await();
             while (worker.getState() != Thread.State.WAITING) {
                 Thread.sleep(1);
@@ -98,27 +98,27 @@ class TaskstatsLiveTest {
             long ticksAfter = statTicks(Path.of("/proc/self/task/" + id + "/stat"));
 
             assertThat(s.version()).isGreaterThanOrEqualTo(14);
-            assertThat(s.acPid()).isEqualTo(id);
-            assertThat(s.acTgid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(s.value(TaskStats.Field.AC_PID)).isEqualTo(id);
+            assertThat(s.value(TaskStats.Field.AC_TGID)).isEqualTo(ProcessHandle.current().pid());
             assertThat(s.comm()).isEqualTo(Files.readString(Path.of("/proc/self/task/" + id + "/comm")).strip());
 
-            long virtDiff = s.cpuRunVirtualTotalNanos() - before[0];
-            long cpuMicros = s.acUtimeMicros() + s.acStimeMicros();
+            long virtDiff = s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL) - before[0];
+            long cpuMicros = s.value(TaskStats.Field.AC_UTIME) + s.value(TaskStats.Field.AC_STIME);
             long procMicros = ticksBefore * USER_HZ_MICROS;
             System.out.printf("pid query of tid %d (version %d, %d bytes): cpu_run_virtual_total %d ns vs schedstat %d ns (diff %d ns); "
                             + "pcount %d vs %d; run_delay %d vs %d ns; ac_utime+ac_stime %d us vs /proc stat %d ticks = %d us (diff %d us); "
                             + "cpu_run_real_total %d ns%n",
-                    id, s.version(), s.structLength(), s.cpuRunVirtualTotalNanos(), before[0], virtDiff,
-                    s.cpuCount(), before[2], s.cpuDelayTotalNanos(), before[1], cpuMicros, ticksBefore, procMicros,
-                    cpuMicros - procMicros, s.cpuRunRealTotalNanos());
+                    id, s.version(), s.structLength(), s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL), before[0], virtDiff,
+                    s.value(TaskStats.Field.CPU_COUNT), before[2], s.value(TaskStats.Field.CPU_DELAY_TOTAL), before[1], cpuMicros, ticksBefore, procMicros,
+                    cpuMicros - procMicros, s.value(TaskStats.Field.CPU_RUN_REAL_TOTAL));
 
-            assertThat(s.cpuRunVirtualTotalNanos()).isBetween(before[0] - 1_000_000, after[0] + 1_000_000);
-            assertThat(s.cpuRunVirtualTotalNanos()).isGreaterThan(45_000_000L); // it burned 50 ms
-            assertThat(s.cpuCount()).isBetween(before[2] - 2, after[2] + 2);
-            assertThat(s.cpuDelayTotalNanos()).isBetween(before[1] - 1_000_000, after[1] + 1_000_000);
+            assertThat(s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL)).isBetween(before[0] - 1_000_000, after[0] + 1_000_000);
+            assertThat(s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL)).isGreaterThan(45_000_000L); // it burned 50 ms
+            assertThat(s.value(TaskStats.Field.CPU_COUNT)).isBetween(before[2] - 2, after[2] + 2);
+            assertThat(s.value(TaskStats.Field.CPU_DELAY_TOTAL)).isBetween(before[1] - 1_000_000, after[1] + 1_000_000);
             assertThat(cpuMicros).isBetween(ticksBefore * USER_HZ_MICROS - 5 * USER_HZ_MICROS, ticksAfter * USER_HZ_MICROS + 5 * USER_HZ_MICROS);
-            assertThat(s.cpuRunRealTotalNanos()).isBetween(cpuMicros * 1000 - 2000, cpuMicros * 1000 + 2000);
-            assertThat(s.acEtimeMicros()).isGreaterThan(45_000); // alive for at least the burn
+            assertThat(s.value(TaskStats.Field.CPU_RUN_REAL_TOTAL)).isBetween(cpuMicros * 1000 - 2000, cpuMicros * 1000 + 2000);
+            assertThat(s.value(TaskStats.Field.AC_ETIME)).isGreaterThan(45_000); // alive for at least the burn
         } finally {
             release.countDown();
             worker.join();
@@ -130,7 +130,7 @@ class TaskstatsLiveTest {
         // A fresh single-threaded process, so that no thread of it died before the query (this
         // JVM's tests start and end thousands): burn some CPU, then block, then compare.
         Process p = new ProcessBuilder("sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 30").start();
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             int pid = (int) p.pid();
             Path stat = Path.of("/proc/" + pid + "/stat");
             long ticks;
@@ -140,15 +140,15 @@ class TaskstatsLiveTest {
                 Thread.sleep(200);
             } while (statTicks(stat) != ticks && System.nanoTime() < deadline);
             TaskStats s = t.queryTgid(pid);
-            long cpuMicros = s.acUtimeMicros() + s.acStimeMicros();
+            long cpuMicros = s.value(TaskStats.Field.AC_UTIME) + s.value(TaskStats.Field.AC_STIME);
             System.out.printf("tgid query of %d: ac_utime+ac_stime %d us, /proc stat %d ticks; cpu_run_virtual_total %d ns%n",
-                    pid, cpuMicros, ticks, s.cpuRunVirtualTotalNanos());
+                    pid, cpuMicros, ticks, s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL));
             assertThat(s.version()).isGreaterThanOrEqualTo(14);
             // taskstats reports the raw tick-sampled cputime, /proc scales it to sum_exec_runtime:
             // 10% + 5 ticks (measured: about 6%).
             long slack = ticks * USER_HZ_MICROS / 10 + 5 * USER_HZ_MICROS;
             assertThat(cpuMicros).isBetween(ticks * USER_HZ_MICROS - slack, ticks * USER_HZ_MICROS + slack);
-            assertThat(s.cpuRunVirtualTotalNanos()).isCloseTo(Kernel.schedstat(pid)[0], org.assertj.core.data.Offset.offset(1_000_000L));
+            assertThat(s.value(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL)).isCloseTo(Kernel.schedstat(pid)[0], org.assertj.core.data.Offset.offset(1_000_000L));
         } finally {
             p.destroy();
             p.waitFor();
@@ -157,12 +157,12 @@ class TaskstatsLiveTest {
 
     @Test
     void unknownPidIsEsrch() {
-        try (Taskstats t = Taskstats.open()) {
+        try (TaskstatsClient t = TaskstatsClient.open()) {
             assertThatThrownBy(() -> t.queryPid(Integer.MAX_VALUE))
                     .isInstanceOf(ErrnoException.class)
                     .satisfies(e -> assertThat(((ErrnoException) e).errnoName()).isEqualTo("ESRCH"));
             // The socket is still usable after an error reply.
-            assertThat(t.queryPid(Libc.gettid()).acPid()).isEqualTo(Libc.gettid());
+            assertThat(t.queryPid(Libc.gettid()).value(TaskStats.Field.AC_PID)).isEqualTo(Libc.gettid());
         }
     }
 }

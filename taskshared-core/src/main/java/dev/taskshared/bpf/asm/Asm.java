@@ -296,35 +296,35 @@ public final class Asm {
 
     /** dst = imm, the two-slot 64-bit immediate load. */
     public Asm ldImm64(Reg dst, long imm) {
-        return insn(new Insn(OpClass.LD.value | Mode.IMM.value | Size.DW.value, dst, Reg.R0, 0, imm));
+        return insn(new Insn(OpClass.LD.value | AddressMode.IMM.value | Size.DW.value, dst, Reg.R0, 0, imm));
     }
 
     /** dst = the map (a pointer the helpers accept): a 64-bit load with src BPF_PSEUDO_MAP_FD. */
     public Asm ldMap(Reg dst, MapRef map) {
-        return insn(new Insn(OpClass.LD.value | Mode.IMM.value | Size.DW.value, dst, Reg.of(Insn.PSEUDO_MAP_FD), (short) 0,
+        return insn(new Insn(OpClass.LD.value | AddressMode.IMM.value | Size.DW.value, dst, Reg.of(Insn.PSEUDO_MAP_FD), (short) 0,
                 map.fd(), map.name() == null || map.name().isEmpty() ? null : map.name()));
     }
 
     /** dst = the map open as {@code fd}. */
     public Asm ldMapFd(Reg dst, int fd) {
-        return insn(new Insn(OpClass.LD.value | Mode.IMM.value | Size.DW.value, dst, Reg.of(Insn.PSEUDO_MAP_FD), 0, fd));
+        return insn(new Insn(OpClass.LD.value | AddressMode.IMM.value | Size.DW.value, dst, Reg.of(Insn.PSEUDO_MAP_FD), 0, fd));
     }
 
     // ------------------------------------------------------------------ loads and stores
 
     /** dst = *(size *)(src + off). */
     public Asm ldx(Size size, Reg dst, Reg src, int off) {
-        return insn(new Insn(OpClass.LDX.value | Mode.MEM.value | size.value, dst, src, off, 0));
+        return insn(new Insn(OpClass.LDX.value | AddressMode.MEM.value | size.value, dst, src, off, 0));
     }
 
     /** *(size *)(dst + off) = src. */
     public Asm stx(Size size, Reg dst, int off, Reg src) {
-        return insn(new Insn(OpClass.STX.value | Mode.MEM.value | size.value, dst, src, off, 0));
+        return insn(new Insn(OpClass.STX.value | AddressMode.MEM.value | size.value, dst, src, off, 0));
     }
 
     /** *(size *)(dst + off) = imm (sign-extended to the size). */
     public Asm st(Size size, Reg dst, int off, int imm) {
-        return insn(new Insn(OpClass.ST.value | Mode.MEM.value | size.value, dst, Reg.R0, off, imm));
+        return insn(new Insn(OpClass.ST.value | AddressMode.MEM.value | size.value, dst, Reg.R0, off, imm));
     }
 
     // --------------------------------------------------------------------------- atomics
@@ -334,7 +334,7 @@ public final class Asm {
         if (size != Size.W && size != Size.DW) {
             throw new IllegalArgumentException("atomics are 32 or 64 bits, not " + size);
         }
-        return insn(new Insn(OpClass.STX.value | Mode.ATOMIC.value | size.value, dst, src, off, op.imm));
+        return insn(new Insn(OpClass.STX.value | AddressMode.ATOMIC.value | size.value, dst, src, off, op.imm));
     }
 
     /** lock *(size *)(dst + off) += src. */

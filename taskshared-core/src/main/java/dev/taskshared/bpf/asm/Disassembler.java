@@ -70,7 +70,7 @@ final class Disassembler {
     private static String stx(Insn i) {
         Size size = Size.of(i.opcode());
         String mem = String.format("*(%s *)(%s %s)", size.cType, i.dst(), signed(i.off()));
-        if (Mode.of(i.opcode()) != Mode.ATOMIC) {
+        if (AddressMode.of(i.opcode()) != AddressMode.ATOMIC) {
             return mem + " = " + i.src();
         }
         boolean wide = size == Size.DW;

@@ -1,18 +1,18 @@
 package dev.taskshared.bpf.asm;
 
 /** Addressing mode of loads and stores (bits 5-7 of the opcode). */
-public enum Mode {
+public enum AddressMode {
     IMM(0x00), ABS(0x20), IND(0x40), MEM(0x60), MEMSX(0x80), ATOMIC(0xc0);
 
     public final int value;
 
-    Mode(int value) {
+    AddressMode(int value) {
         this.value = value;
     }
 
-    public static Mode of(int opcode) {
+    public static AddressMode of(int opcode) {
         int v = opcode & 0xe0;
-        for (Mode m : values()) {
+        for (AddressMode m : values()) {
             if (m.value == v) {
                 return m;
             }

@@ -9,11 +9,11 @@ import java.util.Optional;
  * (the family's GENL_ADMIN_PERM). Thread-safe: queries on one client are serialised; each costs a
  * send and a receive (a few microseconds). Exit records are {@link ExitMonitor}'s business.
  */
-public final class Taskstats implements AutoCloseable {
+public final class TaskstatsClient implements AutoCloseable {
     private final Channel channel;
     private final Channel.Family family;
 
-    private Taskstats(Channel channel, Channel.Family family) {
+    private TaskstatsClient(Channel channel, Channel.Family family) {
         this.channel = channel;
         this.family = family;
     }
@@ -22,10 +22,10 @@ public final class Taskstats implements AutoCloseable {
      * Opens a netlink socket and resolves the TASKSTATS family. Throws {@link ErrnoException}
      * (ENOENT) where the kernel has no taskstats (CONFIG_TASKSTATS off).
      */
-    public static Taskstats open() {
+    public static TaskstatsClient open() {
         Channel channel = new Channel();
         try {
-            return new Taskstats(channel, channel.resolve(TaskstatsProtocol.FAMILY_NAME));
+            return new TaskstatsClient(channel, channel.resolve(TaskstatsProtocol.FAMILY_NAME));
         } catch (RuntimeException e) {
             channel.close();
             throw e;
@@ -37,7 +37,7 @@ public final class Taskstats implements AutoCloseable {
      * otherwise why not, for {@code doctor} and test gates. Costs a socket and two round trips.
      */
     public static Optional<String> unavailableReason() {
-        try (Taskstats t = open()) {
+        try (TaskstatsClient t = open()) {
             t.queryTgid((int) ProcessHandle.current().pid());
             return Optional.empty();
         } catch (ErrnoException e) {

@@ -1,0 +1,47 @@
+package dev.taskshared.taskstats;
+
+import dev.taskshared.sys.Errno;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a datagram's messages from a CPU-registered taskstats socket into exit records stamped
+ * with that CPU. Stateless and thread-safe.
+ */
+final class ExitDecoder {
+    private ExitDecoder() {
+    }
+
+    /**
+     * The records in {@code m}: a task part and, when the task was its group's last thread, a
+     * thread-group part (which inherits the task's tid and, if its own is empty, its comm). A
+     * message of another type carries none; an NLMSG_ERROR other than an ack, or a message that does
+     * not parse, is a {@link NetlinkFormatException}.
+     */
+    static List<ExitRecord> records(Netlink.Message m, int familyId, int cpu) {
+        if (m.type() != familyId) {
+            if (m.isError() && Netlink.errorCode(m) != 0) {
+                throw new NetlinkFormatException("unexpected NLMSG_ERROR " + Errno.name(Netlink.errorCode(m))
+                        + " on the CPU " + cpu + " socket");
+            }
+            return List.of();
+        }
+        List<ExitRecord> out = new ArrayList<>(2);
+        int tid = 0;
+        String comm = "";
+        for (TaskstatsProtocol.Aggregate a : TaskstatsProtocol.aggregates(Netlink.genl(m))) {
+            TaskStats st = a.stats();
+            if (a.kind() == ExitRecord.Kind.TASK) {
+                tid = a.id();
+                comm = st.comm();
+                int tgid = (int) st.get(TaskStats.Field.AC_TGID).orElse(0);
+                out.add(new ExitRecord(tid, tgid, comm, cpu, ExitRecord.Source.TASKSTATS, a.kind(), st));
+            } else {
+                String groupComm = st.comm().isEmpty() ? comm : st.comm();
+                out.add(new ExitRecord(tid == 0 ? a.id() : tid, a.id(), groupComm, cpu, ExitRecord.Source.TASKSTATS,
+                        a.kind(), st));
+            }
+        }
+        return out;
+    }
+}
