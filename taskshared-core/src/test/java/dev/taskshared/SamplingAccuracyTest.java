@@ -55,7 +55,12 @@ class SamplingAccuracyTest {
             }
         });
         blocked.await();
-        Thread.sleep(50); // the worker is parked; let the sampler pass several times
+        // The worker is parked; wait for two passes that started after that (the period may have
+        // grown past 5 ms to keep the sampler within its CPU budget).
+        long passes = ts.samplePasses();
+        while (ts.samplePasses() < passes + 2) {
+            Thread.sleep(5);
+        }
         ThreadStats h = handle.get();
         StatsSnapshot s = h.snapshot(new StatsSnapshot());
         long[] kernel = Kernel.schedstat(h.tid());
@@ -109,7 +114,10 @@ class SamplingAccuracyTest {
             }
         });
         done.await();
-        Thread.sleep(5);
+        long passes = ts.samplePasses();
+        while (ts.samplePasses() < passes + 2) {
+            Thread.sleep(5);
+        }
         long fromOutside = handle.get().cpuTimeNowNanos();
         release.countDown();
         t.join();

@@ -2,14 +2,11 @@ package dev.taskshared.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskshared.Mode;
-import dev.taskshared.TaskShared;
 import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.monitor.ThreadSample;
+import dev.taskshared.region.RegionLocator;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -163,19 +160,12 @@ public final class TopCommand implements Callable<Integer> {
     }
 
     private static int onlyPublishingProcess() throws IOException {
-        List<Integer> pids = new ArrayList<>();
-        try (DirectoryStream<Path> d = Files.newDirectoryStream(TaskShared.REGION_DIR, "taskshared-*")) {
-            for (Path p : d) {
-                String rest = p.getFileName().toString().substring("taskshared-".length());
-                if (rest.chars().allMatch(Character::isDigit) && Files.exists(Path.of("/proc", rest))) {
-                    pids.add(Integer.parseInt(rest));
-                }
-            }
-        }
+        List<Integer> pids = new ArrayList<>(RegionLocator.publishingProcesses());
+        pids.remove(Integer.valueOf((int) ProcessHandle.current().pid()));
         if (pids.size() == 1) {
             return pids.get(0);
         }
-        throw new IllegalArgumentException(pids.isEmpty() ? "no process publishes a taskshared region: name a PID"
+        throw new IllegalArgumentException(pids.isEmpty() ? "no process publishes a taskshared region that this user can read: name a PID"
                 : "several processes publish a taskshared region " + pids + ": name a PID");
     }
 }
