@@ -28,6 +28,8 @@ public final class TopCommand implements Callable<Integer> {
 
     enum SortKey { cpu, offcpu, rundelay, tid }
 
+    enum ModeChoice { bpf, sampling }
+
     @Spec
     CommandSpec spec;
 
@@ -47,27 +49,38 @@ public final class TopCommand implements Callable<Integer> {
     @Option(names = "--sort", defaultValue = "cpu", description = "Sort by: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     SortKey sort;
 
-    @Option(names = "--mode", description = "Publisher for a process that has no region: bpf or sampling (default: best available).")
-    String mode;
+    @Option(names = "--mode", description = "Publisher for a process that has no region: ${COMPLETION-CANDIDATES} (default: best available).")
+    ModeChoice mode;
 
     @Option(names = "--iterations", paramLabel = "N", description = "Stop after N refreshes (default: until interrupted).")
     Integer iterations;
 
     @Override
     public Integer call() throws Exception {
-        if (intervalSeconds <= 0 || intervalSeconds > 3600) {
-            throw new IllegalArgumentException("--interval must be in (0, 3600] seconds, got " + intervalSeconds);
+        if (!(intervalSeconds > 0 && intervalSeconds <= 3600)) {
+            throw Main.usageError(spec, "--interval must be in (0, 3600] seconds, got " + intervalSeconds);
+        }
+        if (iterations != null && iterations <= 0) {
+            throw Main.usageError(spec, "--iterations must be positive, got " + iterations);
+        }
+        if (pid != null && pid <= 0) {
+            throw Main.usageError(spec, "PID must be positive, got " + pid);
         }
         int target = pid != null ? pid : onlyPublishingProcess();
-        Mode requested = mode == null ? null : switch (mode) {
-            case "bpf" -> Mode.BPF;
-            case "sampling" -> Mode.SAMPLING;
-            default -> throw new IllegalArgumentException("--mode must be bpf or sampling, got " + mode);
-        };
+        Mode requested = mode == null ? null : mode == ModeChoice.bpf ? Mode.BPF : Mode.SAMPLING;
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
         long intervalMillis = Math.round(intervalSeconds * 1000);
-        try (ProcessMonitor monitor = ProcessMonitor.open(target, requested)) {
+        ProcessMonitor opened;
+        try {
+            opened = ProcessMonitor.open(target, requested);
+        } catch (UnsupportedOperationException e) {
+            if (requested == Mode.BPF && Main.isPermissionDenied(e)) {
+                throw Main.needsPrivilege("top --mode bpf", "CAP_BPF and CAP_PERFMON", e);
+            }
+            throw e;
+        }
+        try (ProcessMonitor monitor = opened) {
             monitor.sample(); // the baseline for CPU%
             int shown = 0;
             while (true) {
@@ -76,7 +89,7 @@ public final class TopCommand implements Callable<Integer> {
                 try {
                     threads = sorted(monitor.sample());
                 } catch (IllegalStateException e) {
-                    out.println("process " + target + " exited");
+                    out.println(e.getMessage() != null && e.getMessage().startsWith("process ") ? e.getMessage() : "process " + target + " exited");
                     out.flush();
                     return once ? 1 : 0;
                 }
@@ -114,6 +127,7 @@ public final class TopCommand implements Callable<Integer> {
         o.put("pid", m.pid());
         o.put("mode", m.mode().name().toLowerCase());
         o.put("source", m.source());
+        o.put("sample_period_ns", m.samplePeriodNanos());
         List<Map<String, Object>> ts = new ArrayList<>();
         for (ThreadSample t : threads) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -140,6 +154,9 @@ public final class TopCommand implements Callable<Integer> {
 
     private static void printTable(PrintWriter out, ProcessMonitor m, List<ThreadSample> threads) {
         out.printf("pid %d  mode %s  threads %d  (%s)%n", m.pid(), m.mode().name().toLowerCase(), threads.size(), m.source());
+        if (m.samplePeriodNanos() > 0) {
+            out.printf("sampled every %.1f ms (values are at most that old)%n", m.samplePeriodNanos() / 1e6);
+        }
         out.printf("%8s %-16s %4s %6s %12s %12s %12s %9s %9s %9s %6s%n",
                 "TID", "NAME", "CPU", "CPU%", "ON_CPU_ms", "OFF_CPU_ms", "RUNQ_ms", "PCOUNT", "NVCSW", "NIVCSW", "MIGR");
         for (ThreadSample t : threads) {
@@ -159,13 +176,13 @@ public final class TopCommand implements Callable<Integer> {
         return v < 0 ? "-" : Long.toString(v);
     }
 
-    private static int onlyPublishingProcess() throws IOException {
+    private int onlyPublishingProcess() throws IOException {
         List<Integer> pids = new ArrayList<>(RegionLocator.publishingProcesses());
         pids.remove(Integer.valueOf((int) ProcessHandle.current().pid()));
         if (pids.size() == 1) {
             return pids.get(0);
         }
-        throw new IllegalArgumentException(pids.isEmpty() ? "no process publishes a taskshared region that this user can read: name a PID"
+        throw Main.usageError(spec, pids.isEmpty() ? "no process publishes a taskshared region that this user can read: name a PID"
                 : "several processes publish a taskshared region " + pids + ": name a PID");
     }
 }

@@ -520,19 +520,16 @@ public final class ExitMonitor implements AutoCloseable {
             noteMalformed(e);
             return;
         }
-        int tid = 0;
-        String comm = "";
         for (TaskstatsProtocol.Aggregate a : aggregates) {
             TaskStats st = a.stats();
             ExitRecord record;
             if (a.kind() == ExitRecord.Kind.TASK) {
-                tid = a.id();
-                comm = st.comm();
                 int tgid = st.has(TaskStats.Field.AC_TGID) ? (int) st.acTgid() : 0;
-                record = new ExitRecord(tid, tgid, comm, s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
+                record = new ExitRecord(a.id(), tgid, st.comm(), s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
             } else {
-                String groupComm = st.comm().isEmpty() ? comm : st.comm();
-                record = new ExitRecord(tid == 0 ? a.id() : tid, a.id(), groupComm, s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
+                // The group's sums name no thread, and the kernel sends them with an empty comm:
+                // say so rather than lend them the last thread's id and name.
+                record = new ExitRecord(0, a.id(), st.comm(), s.cpu, ExitRecord.Source.TASKSTATS, a.kind(), st);
             }
             received.incrementAndGet(s.cpu);
             for (Registration r : listeners[s.cpu]) {
