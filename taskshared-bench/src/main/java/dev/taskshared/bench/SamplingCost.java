@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * What sampling mode costs the JVM, by number of registered threads: the sampler thread's own
  * CPU time (its CLOCK_THREAD_CPUTIME_ID, the kernel's sum_exec_runtime) over wall time, and the
  * period it achieves (wall time / passes). Threads are idle (parked for good) or busy (each runs
- * ~20 us then sleeps, often enough that it runs between any two passes: every
- * max(5 ms, threads x 20 us)).
+ * ~5 us of CPU, then sleeps max(5 ms, threads x 100 us): every thread runs between any two
+ * passes, since a pass over n threads takes longer than that at a 1% budget, while 5,000 busy
+ * threads still leave the machine usable).
  *
  * <p>Usage: {@code SamplingCost [seconds per case] [threads...]}; prints one line per case.
  */
@@ -57,14 +58,14 @@ public final class SamplingCost {
         try (TaskShared ts = TaskShared.builder().mode(Mode.SAMPLING).sampleInterval(interval).sampleCpuBudget(budget).build()) {
             List<Thread> workers = new ArrayList<>();
             CountDownLatch registered = new CountDownLatch(threads);
-            long wakeNanos = Math.max(5_000_000L, threads * 20_000L);
+            long wakeNanos = Math.max(5_000_000L, threads * 100_000L);
             for (int i = 0; i < threads; i++) {
                 Thread t = Thread.ofPlatform().daemon().name("w" + i).start(() -> {
                     ts.currentThread();
                     registered.countDown();
                     while (!Thread.currentThread().isInterrupted()) {
                         if (busy) {
-                            burnNanos(20_000);
+                            burnNanos(5_000);
                             LockSupport.parkNanos(wakeNanos);
                         } else {
                             LockSupport.park();
