@@ -166,6 +166,38 @@ class CliBehaviourTest {
         assertThat(group.get("ac_utime_us").asLong() + group.get("ac_stime_us").asLong()).isPositive();
     }
 
+    /** The sampler's live period of another process, in doctor and top (read from its region header). */
+    @Test
+    void doctorAndTopShowTheLiveSamplingPeriodOfAProcess() throws Exception {
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.mode=sampling", "-cp", System.getProperty("java.class.path"),
+                dev.taskshared.testing.RegionHolder.class.getName(), "sampled").redirectErrorStream(true).start();
+        try {
+            dev.taskshared.testing.RegionHolder.awaitRegion(holder);
+            String pid = Long.toString(holder.pid());
+            CommandsTest.Run d = CommandsTest.run("doctor", "--json", "--pid", pid);
+            assertThat(d.code()).as(d.err()).isZero();
+            JsonNode sampling = json.readTree(d.out()).get("sampling");
+            assertThat(sampling.get("interval_ms").asLong()).isEqualTo(10);
+            assertThat(sampling.get("cpu_budget_percent").asDouble()).isEqualTo(1.0);
+            assertThat(sampling.get("live_period_ns").asLong()).as("at least the 10 ms interval").isGreaterThanOrEqualTo(10_000_000L);
+            CommandsTest.Run text = CommandsTest.run("doctor", "--pid", pid);
+            assertThat(text.out()).containsPattern("sampling +every 10 ms at most, within 1% of one core.*process " + pid + " samples every [0-9.]+ ms now");
+
+            CommandsTest.Run t = CommandsTest.run("top", pid, "--once", "--json", "--interval", "0.2");
+            assertThat(t.code()).as(t.err()).isZero();
+            JsonNode top = json.readTree(t.out());
+            assertThat(top.get("mode").asText()).isEqualTo("sampling");
+            assertThat(top.get("sample_period_ns").asLong()).isGreaterThanOrEqualTo(10_000_000L);
+            assertThat(top.get("threads").findValuesAsText("name")).contains("sampled");
+            assertThat(CommandsTest.run("top", pid, "--once", "--interval", "0.2").out()).containsPattern("sampled every [0-9.]+ ms");
+        } finally {
+            holder.getOutputStream().close();
+            holder.destroyForcibly();
+            holder.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void withDelayAccountingOffTheCpuDelayFieldsAreFilledAndTheNoteSaysSo() throws Exception {
         var why = Taskstats.unavailableReason();
