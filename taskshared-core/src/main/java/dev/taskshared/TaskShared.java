@@ -102,8 +102,7 @@ public final class TaskShared implements AutoCloseable {
             default -> throw new IllegalArgumentException("taskshared.mode=" + mode + ": expected auto, bpf or sampling");
         }
         b.sampleInterval(Duration.ofMillis(Long.getLong("taskshared.sampleIntervalMillis", 10)));
-        b.descriptorLimit = DescriptorLimit.fromSystemProperties();
-        b.defaultRegion = true;
+        b.defaultRegion = true; // the budget and descriptor margin properties are read by the builder's defaults
         return b.build();
     }
 
