@@ -42,7 +42,8 @@ public final class ExitMonitor implements AutoCloseable {
     /**
      * Default receive buffer per CPU socket, 8 MiB asked (the kernel doubles it for its own
      * bookkeeping): about {@value #DEFAULT_RECEIVE_BUFFER_RECORDS} exit records of threads of
-     * multi-threaded processes queued, as measured by {@code ExitBufferCapacityTest}.
+     * multi-threaded processes queued, somewhat more when records of single-threaded processes
+     * (smaller) are among them, as measured by {@code ExitBufferCapacityTest}.
      */
     public static final int DEFAULT_RECEIVE_BUFFER = 8 << 20;
     /** Exit records one per-CPU socket holds with {@link #DEFAULT_RECEIVE_BUFFER}, measured on Linux 6.18 (x86-64). */
