@@ -21,9 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * not published (reads of them fail; exact CPU time comes from CLOCK_THREAD_CPUTIME_ID instead).
  *
  * <p><b>Cost, bounded.</b> A pass reads each thread's {@code schedstat} through its one kept
- * descriptor (one pread); only a thread that was switched in since the last pass (its pcount
- * moved) has its {@code status} and {@code stat} opened, read and closed; one that kept running
- * has only its times written. The sampler measures its own CPU
+ * descriptor (one pread); only a thread that ran since the last pass (its schedstat moved) has
+ * its {@code status} and {@code stat} opened, read and closed. The sampler measures its own CPU
  * time per cycle (CLOCK_THREAD_CPUTIME_ID: the pass, and waking up and parking for it) and waits
  * so that it uses at most the CPU budget (default 1% of one core, {@value #BUDGET_PROPERTY}): the
  * period is the configured interval or {@code cycle cost / budget}, whichever is longer. With many threads the period grows instead of
@@ -351,28 +350,16 @@ public final class SamplingPublisher implements Publisher {
         if (ss[0] == e.lastSum && ss[1] == e.lastRunDelay && ss[2] == e.lastPcount) {
             return UNCHANGED; // not run since the last pass: the slot already holds these numbers
         }
+        // It ran. Even with pcount unchanged it may have been switched out once since (blocked
+        // or preempted, not yet back): only status tells, so read it whenever anything moved.
         long[] d = s.details;
-        boolean switched = ss[2] != e.lastPcount;
-        if (switched) {
-            int outcome = t.readDetails(s.buf, s.descriptorCeiling, d);
-            if (outcome != ProcTask.DETAILS_READ) {
-                return outcome;
-            }
+        int outcome = t.readDetails(s.buf, s.descriptorCeiling, d);
+        if (outcome != ProcTask.DETAILS_READ) {
+            return outcome;
         }
         synchronized (e) {
             if (e.removed) {
                 return ProcTask.DETAILS_GONE;
-            }
-            if (!switched) {
-                // ran without being switched out or in (a CPU-bound thread): no switch counted and
-                // no CPU change since, so only the times moved
-                int seq = SlotWriter.begin(e.slot);
-                SlotWriter.putLong(e.slot, SlotLayout.SUM_EXEC_RUNTIME_NS, ss[0]);
-                SlotWriter.putLong(e.slot, SlotLayout.RUN_DELAY_NS, ss[1]);
-                SlotWriter.end(e.slot, seq);
-                e.lastSum = ss[0];
-                e.lastRunDelay = ss[1];
-                return ProcTask.DETAILS_READ;
             }
             if (e.baseNvcsw < 0) {
                 e.baseNvcsw = d[0];
