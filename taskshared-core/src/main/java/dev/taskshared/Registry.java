@@ -1,6 +1,7 @@
 package dev.taskshared;
 
 import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.publisher.DescriptorLimit;
 import dev.taskshared.publisher.ProcTask;
 import dev.taskshared.publisher.Publisher;
 import dev.taskshared.region.Region;
@@ -55,6 +56,7 @@ final class Registry implements AutoCloseable {
     }
 
     private final int pid;
+    private final DescriptorLimit descriptorLimit;
     private final Region region;
     private final Publisher publisher;
     private final long features;
@@ -68,8 +70,9 @@ final class Registry implements AutoCloseable {
     private long reclaimed;
     private final java.util.List<java.util.function.Consumer<BpfExitEvent>> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos) {
+    Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos, DescriptorLimit descriptorLimit) {
         this.pid = pid;
+        this.descriptorLimit = descriptorLimit;
         this.region = region;
         this.publisher = publisher;
         this.features = features;
@@ -144,7 +147,7 @@ final class Registry implements AutoCloseable {
             Publisher.Page memory = publisher.newPage(page, region);
             region.addPage(memory.memory(), memory.tableEntry());
         }
-        ProcTask task = publisher.needsProcTask() ? ProcTask.open(pid, tid) : null;
+        ProcTask task = publisher.needsProcTask() ? ProcTask.open(pid, tid, descriptorLimit) : null;
         MemorySegment slot = region.slot(slotIndex);
         SlotWriter.claim(slot, tid, System.nanoTime());
         int generation = slot.get(java.lang.foreign.ValueLayout.JAVA_INT, SlotLayout.GENERATION);

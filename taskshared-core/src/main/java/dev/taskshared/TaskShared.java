@@ -2,14 +2,14 @@ package dev.taskshared;
 
 import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.publisher.Publisher;
+import dev.taskshared.publisher.DescriptorLimit;
 import dev.taskshared.publisher.Publishers;
+import dev.taskshared.publisher.SamplingPublisher;
 import dev.taskshared.region.Region;
+import dev.taskshared.region.RegionLocator;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.sys.Platform;
 import dev.taskshared.sys.Rseq;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -30,17 +30,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * best available mode: {@link Mode#BPF} when the process may load BPF programs, else
  * {@link Mode#SAMPLING}. The system properties {@code taskshared.mode} ({@code bpf},
  * {@code sampling}), {@code taskshared.dataPath} ({@code task_storage}, {@code map_pages}) and
- * {@code taskshared.sampleIntervalMillis} (default 10) override the choice.
- * Its region is {@code /dev/shm/taskshared-<pid>} (mode 0600), removed when the JVM exits, so a
- * monitor of the same user can read every registered thread ({@code taskshared top <pid>}).
+ * {@code taskshared.sampleIntervalMillis} (default 10) override the choice;
+ * {@code taskshared.sampleCpuBudgetPercent} (default 1) bounds the sampler's CPU, and
+ * {@code taskshared.fdMargin} keeps descriptors free for the application ({@link Builder}).
+ *
+ * <p>Its region is an anonymous memfd named {@code taskshared-region}, open in this process, that
+ * a monitor of the same user (or root) opens as {@code /proc/<pid>/fd/<n>}
+ * ({@code taskshared top <pid>}). It has no name in any file system, so no other user can
+ * pre-create or hold it, and the kernel frees it when the process ends, however it ends.
  *
  * <p>Thread-safe.
  */
 public final class TaskShared implements AutoCloseable {
-    /** Directory of region files. */
-    public static final Path REGION_DIR = Path.of("/dev/shm");
-    private static final String PREFIX = "taskshared-";
-    private static final System.Logger LOG = System.getLogger(TaskShared.class.getName());
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static volatile TaskShared defaultInstance;
 
@@ -57,21 +58,27 @@ public final class TaskShared implements AutoCloseable {
         Platform.current(); // an unsupported OS or architecture fails here, saying which, before any downcall
         this.pid = b.pid == 0 ? Libc.getpid() : b.pid;
         this.ownProcess = pid == Libc.getpid();
-        removeStaleRegions();
         this.publisher = Publishers.start(b.mode, b.sampleInterval.toNanos(),
                 b.dataPath != null ? b.dataPath : Publishers.dataPathFromProperty());
         Region r;
         try {
-            Path path = b.regionPath != null ? b.regionPath
-                    : REGION_DIR.resolve(PREFIX + Libc.getpid() + "-" + INSTANCES.incrementAndGet());
-            r = Region.create(path, publisher.mode().code(), pid, System.nanoTime(), publisher.sampleIntervalNanos(),
+            // Only the default instance takes the name monitors look for; others are numbered.
+            String name = b.defaultRegion ? RegionLocator.DEFAULT_NAME : RegionLocator.DEFAULT_NAME + "-" + INSTANCES.incrementAndGet();
+            r = Region.create(name, publisher.mode().code(), pid, System.nanoTime(), publisher.sampleIntervalNanos(),
                     new long[] {publisher.features()});
+            if (publisher instanceof SamplingPublisher sampler) {
+                if (b.sampleCpuBudget > 0) {
+                    sampler.setCpuBudget(b.sampleCpuBudget);
+                }
+                sampler.setDescriptorLimit(b.descriptorLimit);
+                sampler.publishPeriodInto(r.header());
+            }
         } catch (RuntimeException e) {
             publisher.close();
             throw e;
         }
         this.region = r;
-        this.registry = new Registry(pid, region, publisher, publisher.features(), b.reapInterval.toNanos());
+        this.registry = new Registry(pid, region, publisher, publisher.features(), b.reapInterval.toNanos(), b.descriptorLimit);
     }
 
     /** The default instance, started on first use. */
@@ -82,9 +89,7 @@ public final class TaskShared implements AutoCloseable {
                 d = defaultInstance;
                 if (d == null) {
                     d = fromSystemProperties();
-                    TaskShared started = d;
-                    Runtime.getRuntime().addShutdownHook(new Thread(started::removeRegionFile, "taskshared-shutdown"));
-                    defaultInstance = d;
+                    defaultInstance = d; // no shutdown hook: the kernel frees the region with the process
                 }
             }
         }
@@ -101,7 +106,7 @@ public final class TaskShared implements AutoCloseable {
             default -> throw new IllegalArgumentException("taskshared.mode=" + mode + ": expected auto, bpf or sampling");
         }
         b.sampleInterval(Duration.ofMillis(Long.getLong("taskshared.sampleIntervalMillis", 10)));
-        b.regionPath(regionPathOf(Libc.getpid()));
+        b.defaultRegion = true; // the budget and descriptor margin properties are read by the builder's defaults
         return b.build();
     }
 
@@ -223,9 +228,36 @@ public final class TaskShared implements AutoCloseable {
         return pid;
     }
 
-    /** The region file other processes can map. */
+    /**
+     * Where another process opens this instance's region while it is open:
+     * {@code /proc/<pid>/fd/<n>} of this process, a memfd (same user or root only). Not a file
+     * name: it is valid only while this instance is open, and means nothing in another process's
+     * namespace.
+     */
     public Path regionPath() {
         return region.path();
+    }
+
+    /**
+     * The sampler's live period in nanoseconds: the configured interval, or longer when passes
+     * over every registered thread would otherwise exceed the CPU budget; values are at most this
+     * old. 0 in BPF mode, where slots are written at every context switch.
+     */
+    public long samplePeriodNanos() {
+        return publisher instanceof SamplingPublisher s ? s.samplePeriodNanos() : 0;
+    }
+
+    /**
+     * Passes the sampler has completed over every registered thread (a value read after this
+     * count has grown by two is at most one pass old); 0 in BPF mode.
+     */
+    public long samplePasses() {
+        return publisher instanceof SamplingPublisher s ? s.samples() : 0;
+    }
+
+    /** The sampler's CPU budget as a fraction of one core; 0 in BPF mode. */
+    public double sampleCpuBudget() {
+        return publisher instanceof SamplingPublisher s ? s.cpuBudget() : 0;
     }
 
     /** Threads registered now. */
@@ -248,9 +280,12 @@ public final class TaskShared implements AutoCloseable {
         return registry.reapNow();
     }
 
-    /** The conventional region path of process {@code pid}'s default instance. */
-    public static Path regionPathOf(int pid) {
-        return REGION_DIR.resolve(PREFIX + pid);
+    /**
+     * Process {@code pid}'s default region as {@code /proc/<pid>/fd/<n>}, if it has one that this
+     * user may open (same user or root). Lists the process's descriptors.
+     */
+    public static java.util.Optional<Path> findRegion(int pid) {
+        return RegionLocator.candidates(pid).stream().findFirst();
     }
 
     /**
@@ -271,41 +306,16 @@ public final class TaskShared implements AutoCloseable {
         }
     }
 
-    private void removeRegionFile() {
-        try {
-            Files.deleteIfExists(region.path());
-        } catch (IOException e) {
-            // the JVM is exiting: say which file is left behind (the next start removes it)
-            LOG.log(System.Logger.Level.WARNING, "could not remove the region file " + region.path(), e);
-        }
-    }
-
-    /** Removes region files left by JVMs that died without running their shutdown hooks. */
-    private static void removeStaleRegions() {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(REGION_DIR, PREFIX + "*")) {
-            for (Path f : files) {
-                String rest = f.getFileName().toString().substring(PREFIX.length());
-                int dash = rest.indexOf('-');
-                String pidText = dash < 0 ? rest : rest.substring(0, dash);
-                if (pidText.chars().allMatch(Character::isDigit) && !pidText.isEmpty()
-                        && !Files.exists(Path.of("/proc", pidText))) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // best effort: a stale file costs only its name
-            LOG.log(System.Logger.Level.DEBUG, "could not remove stale region files in " + REGION_DIR, e);
-        }
-    }
-
     /** Options of an instance. */
     public static final class Builder {
         private Mode mode;
         private Duration sampleInterval = Duration.ofMillis(10);
         private Duration reapInterval = Duration.ofSeconds(1);
         private int pid;
-        private Path regionPath;
         private dev.taskshared.publisher.BpfPublisher.DataPath dataPath;
+        private double sampleCpuBudget;
+        private DescriptorLimit descriptorLimit = DescriptorLimit.fromSystemProperties();
+        private boolean defaultRegion;
 
         private Builder() {
         }
@@ -343,9 +353,27 @@ public final class TaskShared implements AutoCloseable {
             return this;
         }
 
-        /** Where to create the region file (default /dev/shm/taskshared-&lt;pid&gt;-&lt;n&gt;; the default instance's is taskshared-&lt;pid&gt;). */
-        public Builder regionPath(Path path) {
-            this.regionPath = path;
+        /**
+         * Sampling mode's CPU budget, a fraction of one core in (0, 1] (default 0.01, or the system
+         * property {@code taskshared.sampleCpuBudgetPercent}): the period grows past the interval
+         * when a pass over every registered thread would cost more.
+         */
+        public Builder sampleCpuBudget(double fractionOfOneCore) {
+            if (!(fractionOfOneCore > 0 && fractionOfOneCore <= 1)) {
+                throw new IllegalArgumentException("sampling CPU budget must be in (0, 1] of one core, got " + fractionOfOneCore);
+            }
+            this.sampleCpuBudget = fractionOfOneCore;
+            return this;
+        }
+
+        /**
+         * Descriptors kept free for the application below the soft RLIMIT_NOFILE (default 10% of
+         * it, at least 64, or the system property {@code taskshared.fdMargin}): a registration
+         * that would need a descriptor within the margin fails with
+         * {@link dev.taskshared.publisher.DescriptorLimitException}.
+         */
+        public Builder descriptorMargin(int descriptors) {
+            this.descriptorLimit = DescriptorLimit.margin(descriptors);
             return this;
         }
 

@@ -8,7 +8,6 @@ import dev.taskshared.testing.Privileged;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +42,7 @@ class KillNineTest {
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         } finally {
             child.destroyForcibly();
-            child.waitFor(30, TimeUnit.SECONDS);
-            // kill -9 ran no shutdown hook: remove the region file it left (issue "What users hit next")
-            Files.deleteIfExists(TaskShared.regionPathOf((int) child.pid()));
+            child.waitFor(30, TimeUnit.SECONDS); // its region is a memfd: the kernel freed it with the process
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         List<Integer> left = new ArrayList<>(programs);

@@ -39,14 +39,7 @@ class SamplingAccuracyTest {
         AtomicReference<ThreadStats> handle = new AtomicReference<>();
         Thread worker = Thread.ofPlatform().name("spinner").start(() -> {
             handle.set(ts.currentThread());
-            long end = System.nanoTime() + 150_000_000L;
-            long x = 0;
-            while (System.nanoTime() < end) {
-                x += x * 31 + 7;
-            }
-            if (x == 42) {
-                System.out.print("");
-            }
+            dev.taskshared.testing.Work.burnCpu(150_000_000L); // CPU time, not wall: the machine is shared
             blocked.countDown();
             try {
                 release.await();
@@ -55,7 +48,12 @@ class SamplingAccuracyTest {
             }
         });
         blocked.await();
-        Thread.sleep(50); // the worker is parked; let the sampler pass several times
+        // The worker is parked; wait for two passes that started after that (the period may have
+        // grown past 5 ms to keep the sampler within its CPU budget).
+        long passes = ts.samplePasses();
+        while (ts.samplePasses() < passes + 2) {
+            Thread.sleep(5);
+        }
         ThreadStats h = handle.get();
         StatsSnapshot s = h.snapshot(new StatsSnapshot());
         long[] kernel = Kernel.schedstat(h.tid());
@@ -63,7 +61,7 @@ class SamplingAccuracyTest {
         worker.join();
 
         assertThat(s.tid()).isEqualTo(h.tid());
-        assertThat(kernel[0]).as("spun for 150 ms").isGreaterThan(50_000_000L);
+        assertThat(kernel[0]).as("spun for 150 ms of CPU").isGreaterThanOrEqualTo(150_000_000L);
         assertThat(s.sumExecRuntimeNanos()).isCloseTo(kernel[0], org.assertj.core.data.Offset.offset(kernel[0] / 100 + 2_000_000));
         assertThat(s.runDelayNanos()).isCloseTo(kernel[1], org.assertj.core.data.Offset.offset(kernel[1] / 100 + 2_000_000));
         assertThat(s.pcount()).isCloseTo(kernel[2], org.assertj.core.data.Offset.offset(2L));
@@ -109,7 +107,10 @@ class SamplingAccuracyTest {
             }
         });
         done.await();
-        Thread.sleep(5);
+        long passes = ts.samplePasses();
+        while (ts.samplePasses() < passes + 2) {
+            Thread.sleep(5);
+        }
         long fromOutside = handle.get().cpuTimeNowNanos();
         release.countDown();
         t.join();

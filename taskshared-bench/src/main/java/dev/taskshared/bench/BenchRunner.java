@@ -61,6 +61,32 @@ public final class BenchRunner {
         return rows;
     }
 
+    /**
+     * The benchmarks an {@code includeRegex} selects, as JMH matches them (a find over
+     * {@code package.Class.method}), from the list the annotation processor generated; named
+     * {@code Class.method}.
+     *
+     * @throws java.util.regex.PatternSyntaxException if it is not a regular expression
+     */
+    public static List<String> matching(String includeRegex) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(includeRegex);
+        List<String> names = new ArrayList<>();
+        for (var e : org.openjdk.jmh.runner.BenchmarkList.defaultList().getAll(silent(), List.of())) {
+            String n = e.getUsername();
+            String shortName = n.substring(n.lastIndexOf('.', n.lastIndexOf('.') - 1) + 1); // Class.method
+            if (p.matcher(n).find() && !names.contains(shortName)) {
+                names.add(shortName);
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    private static org.openjdk.jmh.runner.format.OutputFormat silent() {
+        return org.openjdk.jmh.runner.format.OutputFormatFactory.createFormatInstance(
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), VerboseMode.SILENT);
+    }
+
     private static Row toRow(RunResult r) {
         var params = r.getParams();
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);

@@ -39,6 +39,18 @@ public final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (include != null) {
+            List<String> matching;
+            try {
+                matching = BenchRunner.matching(include);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw Main.usageError(spec, "--include '" + include + "' is not a regular expression: " + e.getDescription());
+            }
+            if (matching.isEmpty()) {
+                throw Main.usageError(spec, "--include '" + include + "' matches no benchmark; they are named class.method, e.g. "
+                        + String.join(", ", BenchRunner.matching("ReadPathBenchmark\\.(read_own_stats|mxbean_cpu_time)$")));
+            }
+        }
         if (!json) {
             out.println("running JMH" + (quick ? " (--quick)" : "") + "; this takes a few minutes...");
             out.flush();

@@ -25,8 +25,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code taskshared exits}: exit statistics per CPU, like the kernel's getdelays. */
 @Command(name = "exits", mixinStandardHelpOptions = true,
-        description = {"Stream the exit records of tasks that exit on the chosen CPUs (the kernel's taskstats,",
-                "one socket per CPU so each record carries its exit CPU), or print one query for a pid or tgid."})
+        description = {"Stream the exit statistics of tasks that exit on the chosen CPUs, or query one pid or tgid.",
+                "Records come from the kernel's taskstats (one socket per CPU, so each carries its exit CPU) and, for threads"
+                        + " this JVM registered in BPF mode, from the BPF exit program. Needs CAP_NET_ADMIN (root).",
+                "With delay accounting off (kernel.task_delayacct = 0) the CPU delay fields (cpu_count, cpu_delay_total) are"
+                        + " still filled, from the scheduler's own statistics; the block I/O, swap-in, reclaim, thrashing,"
+                        + " compaction, write-protect-copy and IRQ delays read 0."})
 public final class ExitsCommand implements Callable<Integer> {
 
     @Spec
@@ -55,7 +59,7 @@ public final class ExitsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line: tid, tgid, comm, cpu, source, kind and the statistics, snake_case with units.")
     boolean json;
 
-    @Option(names = "--enable-delayacct", description = "Turn kernel.task_delayacct on first (root), and say so.")
+    @Option(names = "--enable-delayacct", description = "Turn kernel.task_delayacct on first (root), so that the block I/O, swap-in and other non-CPU delays are counted; say so.")
     boolean enableDelayacct;
 
     private final ObjectMapper mapper = new ObjectMapper();
@@ -64,28 +68,49 @@ public final class ExitsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // Bad input first: a usage error must not depend on privilege or on the kernel.
+        if (count != null && count <= 0) {
+            throw Main.usageError(spec, "--count must be positive, got " + count);
+        }
+        if (timeoutSeconds != null && !(timeoutSeconds > 0)) {
+            throw Main.usageError(spec, "--timeout must be positive, got " + timeoutSeconds);
+        }
+        if (query != null && (query.pid != null ? query.pid : query.tgid) <= 0) {
+            throw Main.usageError(spec, (query.pid != null ? "--pid" : "--tgid") + " must be positive");
+        }
+        CpuSet set;
+        try {
+            set = cpus == null ? CpuSet.possible() : CpuSet.parse(cpus);
+        } catch (IllegalArgumentException e) {
+            throw Main.usageError(spec, "--cpus: " + e.getMessage());
+        }
         if (enableDelayacct) {
             if (DelayAccounting.isEnabled()) {
                 err.println("taskshared: delay accounting is already on (kernel.task_delayacct = 1)");
             } else {
-                DelayAccounting.enable();
+                try {
+                    DelayAccounting.enable();
+                } catch (IllegalStateException e) {
+                    if (Main.isPermissionDenied(e)) {
+                        throw Main.needsPrivilege("exits --enable-delayacct", "root (it writes kernel.task_delayacct)", e);
+                    }
+                    throw e;
+                }
                 err.println("taskshared: turned delay accounting on (kernel.task_delayacct = 1); it stays on until reboot or `sysctl kernel.task_delayacct=0`");
             }
         } else if (DelayAccounting.isAvailable() && !DelayAccounting.isEnabled()) {
-            err.println("taskshared: delay accounting is off (kernel.task_delayacct = 0): delay totals read 0; --enable-delayacct turns it on");
+            err.println("taskshared: delay accounting is off (kernel.task_delayacct = 0): the CPU delay fields are filled, the block I/O,"
+                    + " swap-in and other non-CPU delays read 0; --enable-delayacct turns it on");
         }
         err.flush();
-        if (query != null) {
-            return query(out);
+        try {
+            return query != null ? query(out) : stream(set, out, err);
+        } catch (RuntimeException e) {
+            if (Main.isPermissionDenied(e)) {
+                throw Main.needsPrivilege("exits", "CAP_NET_ADMIN", e);
+            }
+            throw e;
         }
-        if (count != null && count <= 0) {
-            throw new IllegalArgumentException("--count must be positive, got " + count);
-        }
-        if (timeoutSeconds != null && timeoutSeconds <= 0) {
-            throw new IllegalArgumentException("--timeout must be positive, got " + timeoutSeconds);
-        }
-        CpuSet set = cpus == null ? CpuSet.possible() : CpuSet.parse(cpus);
-        return stream(set, out, err);
     }
 
     private int query(PrintWriter out) throws Exception {
@@ -148,6 +173,12 @@ public final class ExitsCommand implements Callable<Integer> {
                 err.println("taskshared: " + monitor.droppedRecords() + " exit records were lost to socket buffer overruns");
             }
         }
+        // Records that arrived after the last one printed: the monitor is closed, so the count is final.
+        long unprinted = queue.stream().filter(o -> o instanceof ExitRecord).count();
+        if (unprinted > 0) {
+            err.println("taskshared: " + unprinted + " exit record" + (unprinted == 1 ? " was" : "s were") + " received but not printed (stopped by "
+                    + (count != null && printed >= count ? "--count " + count : "--timeout " + timeoutSeconds) + ")");
+        }
         err.flush();
         return 0;
     }
@@ -165,15 +196,17 @@ public final class ExitsCommand implements Callable<Integer> {
             String blkio = s != null ? String.format("%.3f", s.get(TaskStats.Field.BLKIO_DELAY_TOTAL).orElse(0) / 1e6) : "-";
             long nvcsw = s != null ? s.get(TaskStats.Field.NVCSW).orElse(0) : b.nvcsw();
             long nivcsw = s != null ? s.get(TaskStats.Field.NIVCSW).orElse(0) : b.nivcsw();
-            out.printf("%-7d %-7d %-16s %3s %-9s %-5s %12.3f %12.3f %12s %8d %8d%n", r.tid(), r.tgid(), r.comm(),
-                    r.cpu() < 0 ? "-" : Integer.toString(r.cpu()), r.source().name().toLowerCase(), r.kind() == ExitRecord.Kind.TASK ? "task" : "group",
+            boolean group = r.kind() == ExitRecord.Kind.THREAD_GROUP;
+            out.printf("%-7s %-7d %-16s %3s %-9s %-5s %12.3f %12.3f %12s %8d %8d%n", group ? "-" : Integer.toString(r.tid()), r.tgid(),
+                    r.comm().isEmpty() ? "-" : r.comm(),
+                    r.cpu() < 0 ? "-" : Integer.toString(r.cpu()), r.source().name().toLowerCase(), group ? "group" : "task",
                     cpuMs, runqMs, blkio, nvcsw, nivcsw);
         }
     }
 
     static Map<String, Object> toJson(ExitRecord r) {
         Map<String, Object> o = new LinkedHashMap<>();
-        o.put("tid", r.tid());
+        o.put("tid", r.kind() == ExitRecord.Kind.THREAD_GROUP ? null : r.tid()); // a group's record names no thread
         o.put("tgid", r.tgid());
         o.put("comm", r.comm());
         o.put("cpu", r.cpu() < 0 ? null : r.cpu());

@@ -18,9 +18,11 @@ import picocli.CommandLine.Spec;
  * calls the library and formats; to add one, list its class in {@code subcommands} below.
  *
  * <p>Exit codes: 0 ok; 1 runtime failure, reported as one line {@code taskshared: <message>} on
- * stderr (the stack trace too with {@code --verbose} or {@code TASKSHARED_DEBUG=1}); 2 usage error.
- * {@link #newCommandLine()} sets that up; {@code new CommandLine(new Main())} gives picocli's
- * defaults (same codes, but a stack trace on failure), which tests may use.
+ * stderr (the stack trace too with {@code --verbose} or {@code TASKSHARED_DEBUG=1}); 2 usage error,
+ * also one line, {@code taskshared: <message> (see: taskshared <command> --help)}, never a usage
+ * dump. A command reports bad input that picocli cannot check itself by throwing
+ * {@link #usageError}. {@link #newCommandLine()} sets that up; {@code new CommandLine(new Main())}
+ * gives picocli's defaults, which tests of the formatting must not use.
  */
 @Command(name = "taskshared", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         sortOptions = false,
@@ -66,16 +68,48 @@ public final class Main implements Callable<Integer> {
             report(cmd.getErr(), ex, main.verbose || debugFromEnvironment());
             return EXIT_FAILURE;
         });
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            PrintWriter err = cmd.getErr();
+            err.println("taskshared: " + message(ex) + " (see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return EXIT_USAGE;
+        });
         return cl;
     }
 
-    /** No subcommand: usage on stderr, usage error. */
+    /** A usage error of {@code spec}'s command: exit 2, one line with a hint to its --help. */
+    public static CommandLine.ParameterException usageError(CommandSpec spec, String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * A failure the kernel refused for lack of privilege, said the way a user can act on: what
+     * {@code what} needs ({@code capability}) and what to run instead.
+     */
+    public static IllegalStateException needsPrivilege(String what, String capability, Throwable cause) {
+        return new IllegalStateException(what + " needs " + capability + ": run as root or with sudo (the kernel said: "
+                + message(cause) + ")", cause);
+    }
+
+    /** Whether {@code t} or one of its causes is the kernel refusing for lack of privilege (EPERM, EACCES). */
+    public static boolean isPermissionDenied(Throwable t) {
+        for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
+            if (e instanceof dev.taskshared.sys.ErrnoException ee
+                    && (ee.errno() == dev.taskshared.sys.Errno.EPERM || ee.errno() == dev.taskshared.sys.Errno.EACCES)) {
+                return true;
+            }
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** No subcommand: a usage error. */
     @Override
     public Integer call() {
-        CommandLine cl = spec.commandLine();
-        cl.getErr().println("taskshared: missing a command");
-        cl.usage(cl.getErr());
-        return EXIT_USAGE;
+        throw usageError(spec, "missing a command");
     }
 
     static void report(PrintWriter err, Throwable t, boolean withTrace) {

@@ -2,14 +2,11 @@ package dev.taskshared.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskshared.Mode;
-import dev.taskshared.TaskShared;
 import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.monitor.ThreadSample;
+import dev.taskshared.region.RegionLocator;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -31,6 +28,8 @@ public final class TopCommand implements Callable<Integer> {
 
     enum SortKey { cpu, offcpu, rundelay, tid }
 
+    enum ModeChoice { bpf, sampling }
+
     @Spec
     CommandSpec spec;
 
@@ -50,27 +49,38 @@ public final class TopCommand implements Callable<Integer> {
     @Option(names = "--sort", defaultValue = "cpu", description = "Sort by: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     SortKey sort;
 
-    @Option(names = "--mode", description = "Publisher for a process that has no region: bpf or sampling (default: best available).")
-    String mode;
+    @Option(names = "--mode", description = "Publisher for a process that has no region: ${COMPLETION-CANDIDATES} (default: best available).")
+    ModeChoice mode;
 
     @Option(names = "--iterations", paramLabel = "N", description = "Stop after N refreshes (default: until interrupted).")
     Integer iterations;
 
     @Override
     public Integer call() throws Exception {
-        if (intervalSeconds <= 0 || intervalSeconds > 3600) {
-            throw new IllegalArgumentException("--interval must be in (0, 3600] seconds, got " + intervalSeconds);
+        if (!(intervalSeconds > 0 && intervalSeconds <= 3600)) {
+            throw Main.usageError(spec, "--interval must be in (0, 3600] seconds, got " + intervalSeconds);
+        }
+        if (iterations != null && iterations <= 0) {
+            throw Main.usageError(spec, "--iterations must be positive, got " + iterations);
+        }
+        if (pid != null && pid <= 0) {
+            throw Main.usageError(spec, "PID must be positive, got " + pid);
         }
         int target = pid != null ? pid : onlyPublishingProcess();
-        Mode requested = mode == null ? null : switch (mode) {
-            case "bpf" -> Mode.BPF;
-            case "sampling" -> Mode.SAMPLING;
-            default -> throw new IllegalArgumentException("--mode must be bpf or sampling, got " + mode);
-        };
+        Mode requested = mode == null ? null : mode == ModeChoice.bpf ? Mode.BPF : Mode.SAMPLING;
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
         long intervalMillis = Math.round(intervalSeconds * 1000);
-        try (ProcessMonitor monitor = ProcessMonitor.open(target, requested)) {
+        ProcessMonitor opened;
+        try {
+            opened = ProcessMonitor.open(target, requested);
+        } catch (UnsupportedOperationException e) {
+            if (requested == Mode.BPF && Main.isPermissionDenied(e)) {
+                throw Main.needsPrivilege("top --mode bpf", "CAP_BPF and CAP_PERFMON", e);
+            }
+            throw e;
+        }
+        try (ProcessMonitor monitor = opened) {
             monitor.sample(); // the baseline for CPU%
             int shown = 0;
             while (true) {
@@ -79,7 +89,7 @@ public final class TopCommand implements Callable<Integer> {
                 try {
                     threads = sorted(monitor.sample());
                 } catch (IllegalStateException e) {
-                    out.println("process " + target + " exited");
+                    out.println(e.getMessage() != null && e.getMessage().startsWith("process ") ? e.getMessage() : "process " + target + " exited");
                     out.flush();
                     return once ? 1 : 0;
                 }
@@ -118,6 +128,7 @@ public final class TopCommand implements Callable<Integer> {
         o.put("mode", m.mode().name().toLowerCase());
         o.put("source", m.source());
         o.put("unreadable_slots", m.unreadableSlots());
+        o.put("sample_period_ns", m.samplePeriodNanos());
         List<Map<String, Object>> ts = new ArrayList<>();
         for (ThreadSample t : threads) {
             Map<String, Object> j = new LinkedHashMap<>();
@@ -147,6 +158,9 @@ public final class TopCommand implements Callable<Integer> {
         if (m.unreadableSlots() > 0) {
             out.printf("%d slot(s) unreadable, not shown: %s%n", m.unreadableSlots(), m.unreadableReason());
         }
+        if (m.samplePeriodNanos() > 0) {
+            out.printf("sampled every %.1f ms (values are at most that old)%n", m.samplePeriodNanos() / 1e6);
+        }
         out.printf("%8s %-16s %4s %6s %12s %12s %12s %9s %9s %9s %6s%n",
                 "TID", "NAME", "CPU", "CPU%", "ON_CPU_ms", "OFF_CPU_ms", "RUNQ_ms", "PCOUNT", "NVCSW", "NIVCSW", "MIGR");
         for (ThreadSample t : threads) {
@@ -166,20 +180,13 @@ public final class TopCommand implements Callable<Integer> {
         return v < 0 ? "-" : Long.toString(v);
     }
 
-    private static int onlyPublishingProcess() throws IOException {
-        List<Integer> pids = new ArrayList<>();
-        try (DirectoryStream<Path> d = Files.newDirectoryStream(TaskShared.REGION_DIR, "taskshared-*")) {
-            for (Path p : d) {
-                String rest = p.getFileName().toString().substring("taskshared-".length());
-                if (rest.chars().allMatch(Character::isDigit) && Files.exists(Path.of("/proc", rest))) {
-                    pids.add(Integer.parseInt(rest));
-                }
-            }
-        }
+    private int onlyPublishingProcess() throws IOException {
+        List<Integer> pids = new ArrayList<>(RegionLocator.publishingProcesses());
+        pids.remove(Integer.valueOf((int) ProcessHandle.current().pid()));
         if (pids.size() == 1) {
             return pids.get(0);
         }
-        throw new IllegalArgumentException(pids.isEmpty() ? "no process publishes a taskshared region: name a PID"
+        throw Main.usageError(spec, pids.isEmpty() ? "no process publishes a taskshared region that this user can read: name a PID"
                 : "several processes publish a taskshared region " + pids + ": name a PID");
     }
 }

@@ -138,7 +138,7 @@ class CommandsTest {
     @Test
     void malformedCpuListIsAClearError() {
         Run r = run("exits", "--cpus", "3-1", "--timeout", "1");
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("cpu list '3-1'");
+        assertThat(r.code()).as("a usage error").isEqualTo(2);
+        assertThat(r.err()).contains("cpu list '3-1'").contains("(see: taskshared exits --help)");
     }
 }

@@ -41,7 +41,7 @@ class MainTest {
     @Test
     void noSubcommandIsAUsageError() {
         assertThat(commandLine().execute()).isEqualTo(2);
-        assertThat(err.toString()).contains("Usage: taskshared");
+        assertThat(err.toString()).isEqualTo("taskshared: missing a command (see: taskshared --help)" + System.lineSeparator());
     }
 
     @Test

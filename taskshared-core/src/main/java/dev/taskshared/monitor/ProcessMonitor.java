@@ -58,9 +58,19 @@ public final class ProcessMonitor implements AutoCloseable {
         if (!Files.isDirectory(Path.of("/proc/" + pid + "/task"))) {
             throw new IllegalArgumentException("no process " + pid);
         }
-        Path region = TaskShared.regionPathOf(pid);
-        if (Files.exists(region) && requested == null) {
-            return new ProcessMonitor(pid, RegionReader.open(region, new BpfPageOpener()), null);
+        if (requested == null) {
+            BpfPageOpener opener = new BpfPageOpener();
+            RegionReader reader;
+            try {
+                reader = RegionReader.open(pid, opener);
+            } catch (IOException | RuntimeException e) {
+                opener.close();
+                throw e;
+            }
+            if (reader != null) {
+                return new ProcessMonitor(pid, reader, null);
+            }
+            opener.close();
         }
         TaskShared own = TaskShared.builder().watchProcess(pid).mode(requested).build();
         ProcessMonitor m = new ProcessMonitor(pid, null, own);
@@ -84,6 +94,14 @@ public final class ProcessMonitor implements AutoCloseable {
             return "the process's own region " + reader.path() + " (" + h.mode() + ")";
         }
         return "threads registered by this monitor: " + own.modeDescription();
+    }
+
+    /**
+     * How old values may be: the sampler's live period in nanoseconds (it grows past the
+     * configured interval to keep within the CPU budget), 0 for a BPF publisher.
+     */
+    public long samplePeriodNanos() {
+        return reader != null ? reader.samplePeriodNanos() : own.samplePeriodNanos();
     }
 
     /** Whether the numbers include {@code f}. */
@@ -152,6 +170,10 @@ public final class ProcessMonitor implements AutoCloseable {
         List<ThreadSample> out = new ArrayList<>();
         Map<Integer, Long> sums = new HashMap<>();
         if (reader != null) {
+            String gone = reader.ownerGone(); // never show a dead process's threads under its pid
+            if (gone != null) {
+                throw new IllegalStateException(gone);
+            }
             reader.refresh();
             for (int i = 0; i < reader.slotCount(); i++) {
                 MemorySegment slot = reader.slot(i);

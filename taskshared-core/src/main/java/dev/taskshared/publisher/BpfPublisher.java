@@ -358,12 +358,13 @@ public final class BpfPublisher implements Publisher {
 
     /** Seeds a slot and a record from /proc for a thread other than the caller (or on the map-pages path). */
     private static void seedFromProc(ProcTask task, MemorySegment slot, MemorySegment record, int slotIndex, long[] scratch3,
-                                     long[] switches2, MemorySegment buf) {
+                                     long[] switches3, MemorySegment buf) {
         boolean self = task.tid() == Libc.gettid();
         if (self) {
-            Libc.threadSwitches(switches2); // no /proc/<tid>/status descriptor kept for the thread itself
+            Libc.threadSwitches(switches3); // no /proc/<tid>/status read for the thread itself
         }
-        if (!task.readSchedstat(buf, scratch3) || !self && !task.readSwitches(buf, switches2)) {
+        if (!task.readSchedstat(buf, scratch3)
+                || !self && task.readDetails(buf, Long.MAX_VALUE, switches3) != ProcTask.DETAILS_READ) {
             throw new IllegalStateException("thread " + task.tid() + " exited during registration");
         }
         long sum = scratch3[0];
@@ -388,8 +389,8 @@ public final class BpfPublisher implements Publisher {
         SlotWriter.putInt(slot, SlotLayout.CPU, self ? Libc.schedGetcpu() : -1);
         SlotWriter.end(slot, seq);
         record.fill((byte) 0);
-        record.set(JAVA_LONG, TaskRecord.NVCSW_BASE, switches2[0]);
-        record.set(JAVA_LONG, TaskRecord.NIVCSW_BASE, switches2[1]);
+        record.set(JAVA_LONG, TaskRecord.NVCSW_BASE, switches3[0]);
+        record.set(JAVA_LONG, TaskRecord.NIVCSW_BASE, switches3[1]);
         record.set(JAVA_INT, TaskRecord.FLAGS, TaskRecord.SEEDED);
         record.set(JAVA_INT, TaskRecord.SLOT_INDEX, slotIndex);
     }
@@ -403,7 +404,7 @@ public final class BpfPublisher implements Publisher {
         final MemorySegment key = arena.allocate(4, 4);
         final MemorySegment buf = arena.allocate(ProcTask.BUFFER_SIZE);
         final long[] schedstat = new long[3];
-        final long[] switches = new long[2];
+        final long[] switches = new long[3]; // nvcsw, nivcsw, then the last CPU from a foreign thread's stat
 
         abstract SchedPrograms.Lookup lookup();
 

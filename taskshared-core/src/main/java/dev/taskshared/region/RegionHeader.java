@@ -20,11 +20,18 @@ import java.lang.invoke.VarHandle;
  *   24 | slots_per_page u32 | publisher_kind u32           |  1 sampling, 2 bpf
  *   32 | owner_pid u32 | page_count u32                    |  page_count: release-stored after a page is ready
  *   40 | created_at_ns u64                                 |  CLOCK_MONOTONIC
- *   48 | sample_interval_ns u64                            |  0 unless sampling
+ *   48 | sample_interval_ns u64                            |  0 unless sampling; the live period, updated by the sampler
  *   56 | feature_words u32 | max_pages u32                 |
- *   64 | features[8] u64                                   |  top bit of a word: another word follows
+ *   64 | features[7] u64                                   |  top bit of a word: another word follows
+ *  120 | owner_start_ticks u64                             |  owner's start time, /proc/&lt;pid&gt;/stat field 22; 0: unknown
  *  128 | page_table[max_pages] u64                         |  kind (top byte) | value
  * </pre>
+ *
+ * {@code owner_pid} and {@code owner_start_ticks} together name one process for the life of the
+ * machine: a reader compares them with /proc/&lt;pid&gt;/stat, so a region is never taken for that of
+ * a later process that got the same pid. (No boot id is needed: a region is a memfd, which does
+ * not outlive its processes, let alone a reboot.) {@code owner_start_ticks} took the place of an
+ * eighth feature word, which no writer ever used, so older readers read the header unchanged.
  *
  * A page-table entry says where page i lives: {@link #PAGE_IN_FILE} at the given file offset, or
  * {@link #PAGE_IN_BPF_MAP} in the BPF array map of the given id.
@@ -32,9 +39,9 @@ import java.lang.invoke.VarHandle;
 public final class RegionHeader {
     public static final long MAGIC = 0x4552414853_4b5354L; // "TSKSHARE" little-endian
     public static final int ABI_MAJOR = 1;
-    public static final int ABI_MINOR = 1; // 1.1: utime_ns, stime_ns, state
+    public static final int ABI_MINOR = 2; // 1.1: utime_ns, stime_ns, state; 1.2: owner_start_ticks
     public static final int HEADER_SIZE = 4096;
-    public static final int MAX_FEATURE_WORDS = 8;
+    public static final int MAX_FEATURE_WORDS = 7;
     public static final long MORE_WORDS = 1L << 63;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
@@ -53,7 +60,8 @@ public final class RegionHeader {
             JAVA_LONG.withName("sample_interval_ns"),
             JAVA_INT.withName("feature_words"),
             JAVA_INT.withName("max_pages"),
-            MemoryLayout.sequenceLayout(MAX_FEATURE_WORDS, JAVA_LONG).withName("features")).withName("taskshared_header");
+            MemoryLayout.sequenceLayout(MAX_FEATURE_WORDS, JAVA_LONG).withName("features"),
+            JAVA_LONG.withName("owner_start_ticks")).withName("taskshared_header");
 
     public static final long OFF_MAGIC = off("magic");
     public static final long OFF_ABI_MAJOR = 8;
@@ -70,6 +78,7 @@ public final class RegionHeader {
     public static final long OFF_FEATURE_WORDS = off("feature_words");
     public static final long OFF_MAX_PAGES = off("max_pages");
     public static final long OFF_FEATURES = off("features");
+    public static final long OFF_OWNER_START_TICKS = off("owner_start_ticks");
     public static final long OFF_PAGE_TABLE = LAYOUT.byteSize();
     /** Pages one header can describe: 496 pages, 15,872 threads. */
     public static final int MAX_PAGES = (int) ((HEADER_SIZE - OFF_PAGE_TABLE) / 8);
@@ -79,6 +88,7 @@ public final class RegionHeader {
     public static final long PAGE_KIND_MASK = 0xffL << 56;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
 
     private RegionHeader() {
     }
@@ -87,8 +97,18 @@ public final class RegionHeader {
         return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 
-    /** Writes a fresh header with no pages. The writer is the region's owner, before anyone maps it. */
+    /** Writes a fresh header with no pages and no owner start time (0: unknown). */
     public static void write(MemorySegment h, int publisherKind, int ownerPid, long createdAtNanos,
+                             long sampleIntervalNanos, long[] featureWords) {
+        write(h, publisherKind, ownerPid, 0, createdAtNanos, sampleIntervalNanos, featureWords);
+    }
+
+    /**
+     * Writes a fresh header with no pages. The writer is the region's owner, before anyone maps it.
+     *
+     * @param ownerStartTicks the owner process's start time (/proc/&lt;pid&gt;/stat field 22)
+     */
+    public static void write(MemorySegment h, int publisherKind, int ownerPid, long ownerStartTicks, long createdAtNanos,
                              long sampleIntervalNanos, long[] featureWords) {
         if (featureWords.length == 0 || featureWords.length > MAX_FEATURE_WORDS) {
             throw new IllegalArgumentException("feature words: 1 to " + MAX_FEATURE_WORDS + ", got " + featureWords.length);
@@ -102,6 +122,7 @@ public final class RegionHeader {
         h.set(JAVA_INT, OFF_SLOTS_PER_PAGE, SlotLayout.SLOTS_PER_PAGE);
         h.set(JAVA_INT, OFF_PUBLISHER_KIND, publisherKind);
         h.set(JAVA_INT, OFF_OWNER_PID, ownerPid);
+        h.set(JAVA_LONG, OFF_OWNER_START_TICKS, ownerStartTicks);
         h.set(JAVA_LONG, OFF_CREATED_AT_NS, createdAtNanos);
         h.set(JAVA_LONG, OFF_SAMPLE_INTERVAL_NS, sampleIntervalNanos);
         h.set(JAVA_INT, OFF_FEATURE_WORDS, featureWords.length);
@@ -118,6 +139,16 @@ public final class RegionHeader {
     public static void publishPage(MemorySegment h, int index, long tableEntry) {
         h.set(JAVA_LONG, OFF_PAGE_TABLE + 8L * index, tableEntry);
         INT.setRelease(h, OFF_PAGE_COUNT, index + 1);
+    }
+
+    /** Publishes the sampler's live period (opaque store: a monitor polls it, nothing is ordered by it). */
+    public static void publishSampleInterval(MemorySegment h, long periodNanos) {
+        LONG.setOpaque(h, OFF_SAMPLE_INTERVAL_NS, periodNanos);
+    }
+
+    /** The sampler's live period as last published (pairs with {@link #publishSampleInterval}). */
+    public static long sampleInterval(MemorySegment h) {
+        return (long) LONG.getOpaque(h, OFF_SAMPLE_INTERVAL_NS);
     }
 
     /** Pages published so far, read with acquire order (pairs with {@link #publishPage}). */
@@ -182,6 +213,7 @@ public final class RegionHeader {
         }
         int kind = h.get(JAVA_INT, OFF_PUBLISHER_KIND);
         return new HeaderInfo(major, minor, structSize, kind, h.get(JAVA_INT, OFF_OWNER_PID),
-                h.get(JAVA_LONG, OFF_CREATED_AT_NS), h.get(JAVA_LONG, OFF_SAMPLE_INTERVAL_NS), features, maxPages);
+                h.get(JAVA_LONG, OFF_CREATED_AT_NS), h.get(JAVA_LONG, OFF_SAMPLE_INTERVAL_NS), features, maxPages,
+                h.get(JAVA_LONG, OFF_OWNER_START_TICKS));
     }
 }

@@ -25,6 +25,75 @@ public final class RegionReader implements AutoCloseable {
     private final MemorySegment[] pages;
     private int pageCount;
 
+    /**
+     * Opens process {@code pid}'s default region ({@link RegionLocator}) and checks that its
+     * header names that very process: owner pid equal to {@code pid} and owner start time equal
+     * to /proc/&lt;pid&gt;/stat's, so that a region inherited from or passed by another process is
+     * never taken for this one's.
+     *
+     * @return the reader, or null when the process has no region this user can open
+     * @throws RegionFormatException when it holds regions, none of which is its own (with why)
+     */
+    public static RegionReader open(int pid, PageOpener bpfPages) throws IOException {
+        long start = ProcessStart.ticks(pid);
+        String rejected = null;
+        for (Path candidate : RegionLocator.candidates(pid)) {
+            RegionReader r;
+            try {
+                r = open(candidate, bpfPages);
+            } catch (IOException | RegionFormatException e) {
+                rejected = e.getMessage();
+                continue; // closed meanwhile, or not readable: try the next
+            }
+            String why = r.ownerMismatch(pid, start);
+            if (why == null) {
+                return r;
+            }
+            rejected = candidate + ": " + why;
+            r.arena.close(); // not ours: do not close the page opener, the next candidate uses it
+        }
+        if (rejected != null) {
+            throw new RegionFormatException("process " + pid + " holds no region of its own (" + rejected + ")");
+        }
+        return null;
+    }
+
+    /** Why this region is not process {@code pid}'s (started at {@code startTicks}), or null when it is. */
+    private String ownerMismatch(int pid, long startTicks) {
+        if (info.ownerPid() != pid) {
+            return "its owner is process " + info.ownerPid();
+        }
+        if (startTicks < 0) {
+            return "process " + pid + " has exited";
+        }
+        if (info.ownerStartTicks() != 0 && info.ownerStartTicks() != startTicks) {
+            return "its owner started at tick " + info.ownerStartTicks() + ", process " + pid + " at tick " + startTicks
+                    + ": a different process with the same pid";
+        }
+        return null;
+    }
+
+    /**
+     * Null while the region's owner is still the process running under its pid; otherwise why
+     * not (it exited, or the pid now belongs to a later process). One small /proc read: a monitor
+     * calls it once per refresh, so that it never shows a dead process's threads as a new one's.
+     */
+    public String ownerGone() {
+        long start = ProcessStart.ticks(info.ownerPid());
+        if (start < 0) {
+            return "process " + info.ownerPid() + " exited";
+        }
+        if (info.ownerStartTicks() != 0 && info.ownerStartTicks() != start) {
+            return "process " + info.ownerPid() + " exited; pid " + info.ownerPid() + " now belongs to another process";
+        }
+        return null;
+    }
+
+    /** The writer's live sampling period (0 unless sampling), as last published. */
+    public long samplePeriodNanos() {
+        return RegionHeader.sampleInterval(file);
+    }
+
     private RegionReader(Path path, Arena arena, MemorySegment file, HeaderInfo info, PageOpener bpfPages) {
         this.path = path;
         this.arena = arena;
@@ -36,7 +105,8 @@ public final class RegionReader implements AutoCloseable {
     }
 
     /**
-     * Maps {@code path} read-only and validates its header.
+     * Maps {@code path} read-only and validates its header (the owner is not checked: see
+     * {@link #open(int, PageOpener)}).
      *
      * @param bpfPages opens pages held in BPF maps (BPF-mode regions), and is closed with this
      *     reader; null when the caller cannot, in which case such pages read as null

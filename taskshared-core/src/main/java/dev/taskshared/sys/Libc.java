@@ -487,4 +487,92 @@ public final class Libc {
     public static long threadCpuTimeNanos() {
         return clockGettimeNanos(CLOCK_THREAD_CPUTIME_ID);
     }
+
+    // ------------------------------------------------------------ descriptor limit, memfd (issue 11)
+
+    /** getrlimit(2) resource: the number of open descriptors (one more than the highest allowed). */
+    public static final int RLIMIT_NOFILE = 7;
+    /** RLIM_INFINITY: no limit (as a signed long, ~0UL). */
+    public static final long RLIM_INFINITY = -1L;
+    /** memfd_create(2) flag: the descriptor is closed on exec (no child program inherits the region). */
+    public static final int MFD_CLOEXEC = 1;
+
+    private static final MethodHandle GETRLIMIT = errnoHandle("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SETRLIMIT = errnoHandle("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle MEMFD_CREATE = errnoHandle("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle OPEN_SEGMENT = LINKER.downcallHandle(symbol("open"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    /** struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }, one per thread. */
+    private static final ThreadLocal<MemorySegment> RLIMIT = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(16, 8));
+
+    /** A resource limit: {@code soft} is what the kernel enforces, {@code hard} the ceiling for soft; {@link #RLIM_INFINITY} for none. */
+    public record Rlimit(long soft, long hard) {
+    }
+
+    /** getrlimit(2). A syscall (~100 ns). */
+    public static Rlimit getrlimit(int resource) {
+        MemorySegment r = fillRlimit(resource);
+        return new Rlimit(r.get(JAVA_LONG, 0), r.get(JAVA_LONG, 8));
+    }
+
+    /** The soft limit of {@code resource} alone, without allocating: for checks on a registration path. */
+    public static long softLimit(int resource) {
+        return fillRlimit(resource).get(JAVA_LONG, 0);
+    }
+
+    private static MemorySegment fillRlimit(int resource) {
+        MemorySegment capture = captureSegment();
+        MemorySegment r = RLIMIT.get();
+        try {
+            check("getrlimit(" + resource + ")", (int) GETRLIMIT.invokeExact(capture, resource, r), capture);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return r;
+    }
+
+    /** setrlimit(2) for the whole process (raising the hard limit needs CAP_SYS_RESOURCE). */
+    public static void setrlimit(int resource, Rlimit limit) {
+        MemorySegment capture = captureSegment();
+        MemorySegment r = RLIMIT.get();
+        r.set(JAVA_LONG, 0, limit.soft());
+        r.set(JAVA_LONG, 8, limit.hard());
+        try {
+            check("setrlimit(" + resource + ")", (int) SETRLIMIT.invokeExact(capture, resource, r), capture);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * memfd_create(2): an anonymous file with no name in any file system (it shows as
+     * {@code /memfd:<name> (deleted)} in /proc/&lt;pid&gt;/fd), freed when its last descriptor and
+     * mapping go. The caller owns the descriptor.
+     */
+    public static int memfdCreate(String name, int flags) {
+        MemorySegment capture = captureSegment();
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = (int) MEMFD_CREATE.invokeExact(capture, arena.allocateFrom(name), flags);
+            if (fd < 0) {
+                throw new ErrnoException("memfd_create(" + name + ")", lastErrno(capture));
+            }
+            return fd;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * open(2) of a NUL-terminated path already in native memory: no allocation, for paths a
+     * caller opens often. Returns the descriptor or {@code -errno}.
+     */
+    public static int openRaw(MemorySegment cPath, int flags) {
+        MemorySegment capture = captureSegment();
+        try {
+            int fd = (int) OPEN_SEGMENT.invokeExact(capture, cPath, flags, 0);
+            return fd >= 0 ? fd : -lastErrno(capture);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }

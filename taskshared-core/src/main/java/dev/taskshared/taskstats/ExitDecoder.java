@@ -27,19 +27,15 @@ final class ExitDecoder {
             return List.of();
         }
         List<ExitRecord> out = new ArrayList<>(2);
-        int tid = 0;
-        String comm = "";
         for (TaskstatsProtocol.Aggregate a : TaskstatsProtocol.aggregates(Netlink.genl(m))) {
             TaskStats st = a.stats();
             if (a.kind() == ExitRecord.Kind.TASK) {
-                tid = a.id();
-                comm = st.comm();
                 int tgid = (int) st.get(TaskStats.Field.AC_TGID).orElse(0);
-                out.add(new ExitRecord(tid, tgid, comm, cpu, ExitRecord.Source.TASKSTATS, a.kind(), st));
+                out.add(new ExitRecord(a.id(), tgid, st.comm(), cpu, ExitRecord.Source.TASKSTATS, a.kind(), st));
             } else {
-                String groupComm = st.comm().isEmpty() ? comm : st.comm();
-                out.add(new ExitRecord(tid == 0 ? a.id() : tid, a.id(), groupComm, cpu, ExitRecord.Source.TASKSTATS,
-                        a.kind(), st));
+                // The group's sums name no thread, and the kernel sends them with an empty comm:
+                // say so rather than lend them the last thread's id and name.
+                out.add(new ExitRecord(0, a.id(), st.comm(), cpu, ExitRecord.Source.TASKSTATS, a.kind(), st));
             }
         }
         return out;

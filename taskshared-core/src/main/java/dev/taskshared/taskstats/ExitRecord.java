@@ -5,9 +5,10 @@ import dev.taskshared.publisher.BpfExitEvent;
 /**
  * The final statistics of a task, or of a whole thread group, that exited on {@code cpu}.
  *
- * @param tid the exiting thread's id (for a {@link Kind#THREAD_GROUP} record: the last thread)
+ * @param tid the exiting thread's id; 0 for a {@link Kind#THREAD_GROUP} record, which names no thread
  * @param tgid its process id (0 where the kernel's struct predates ac_tgid, version 12)
- * @param comm the command name, as the kernel truncates it (15 characters)
+ * @param comm the command name, as the kernel truncates it (15 characters); empty for a
+ *     {@link Kind#THREAD_GROUP} record, for which the kernel sends none
  * @param cpu the CPU the task exited on
  * @param source where the record came from
  * @param kind one task, or the sum over a thread group

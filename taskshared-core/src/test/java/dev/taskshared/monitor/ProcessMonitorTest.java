@@ -34,7 +34,7 @@ class ProcessMonitorTest {
 
     @Test
     void readsAProcessesOwnRegion() throws Exception {
-        TaskShared ts = TaskShared.get(); // the default instance publishes /dev/shm/taskshared-<pid>
+        TaskShared ts = TaskShared.get(); // the default instance publishes its memfd region
         CountDownLatch registered = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         int[] tid = new int[1];
@@ -51,7 +51,8 @@ class ProcessMonitorTest {
         });
         registered.await();
         try (ProcessMonitor m = ProcessMonitor.open(ts.pid(), null)) {
-            assertThat(m.source()).contains(TaskShared.regionPathOf(ts.pid()).toString());
+            assertThat(m.source()).contains(ts.regionPath().toString());
+            assertThat(TaskShared.findRegion(ts.pid())).contains(ts.regionPath());
             assertThat(m.mode()).isEqualTo(ts.mode());
             assertThat(m.sample()).extracting(ThreadSample::tid).contains(tid[0]);
             assertThat(m.sample()).filteredOn(s -> s.tid() == tid[0]).extracting(ThreadSample::name).containsExactly("monitored");

@@ -16,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fallback publisher, on plain raw tracepoints with bpf_probe_read_kernel, for kernels whose
@@ -25,14 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class RawTracepointFallbackTest {
 
-    @TempDir
-    Path dir;
-
     @Test
     void rawTracepointProgramsPublishTheKernelsNumbers() throws Exception {
         Privileged.require("bpf", Btf.vmlinuxAvailable(), "no /sys/kernel/btf/vmlinux");
         try (BpfPublisher p = BpfPublisher.startRaw();
-             Region region = Region.create(dir.resolve("region"), Mode.BPF.code(), Libc.getpid(), System.nanoTime(), 0,
+             Region region = Region.create("taskshared-test", Mode.BPF.code(), Libc.getpid(), System.nanoTime(), 0,
                      new long[] {p.features()})) {
             assertThat(p.btfTyped()).isFalse();
             assertThat(p.description()).contains("raw tracepoints");

@@ -7,12 +7,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskshared.Feature;
 import dev.taskshared.Mode;
+import dev.taskshared.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,17 +26,22 @@ class RegionTest {
     @TempDir
     Path dir;
 
+    private static final int PID = Libc.getpid();
+
     @Test
     void headerRoundTripsThroughAnotherMapping() throws IOException {
-        Path path = dir.resolve("r");
-        try (Region region = Region.create(path, Mode.SAMPLING.code(), 4242, 77, 10_000_000, new long[] {SAMPLING_FEATURES})) {
+        Path path;
+        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), PID, 77, 10_000_000, new long[] {SAMPLING_FEATURES})) {
+            path = region.path();
             region.addPage(region.filePage(0), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(0));
             MemorySegment slot = region.slot(5);
             SlotWriter.claim(slot, 1234, 99);
             try (RegionReader reader = RegionReader.open(path, null)) {
                 HeaderInfo h = reader.header();
                 assertThat(h.abiMajor()).isEqualTo(RegionHeader.ABI_MAJOR);
-                assertThat(h.ownerPid()).isEqualTo(4242);
+                assertThat(h.ownerPid()).isEqualTo(PID);
+                assertThat(h.ownerStartTicks()).isEqualTo(ProcessStart.ticks(PID)).isPositive();
+                assertThat(reader.ownerGone()).isNull();
                 assertThat(h.createdAtNanos()).isEqualTo(77);
                 assertThat(h.sampleIntervalNanos()).isEqualTo(10_000_000);
                 assertThat(h.mode()).isEqualTo(Mode.SAMPLING);
@@ -48,21 +57,70 @@ class RegionTest {
                 assertThat(reader.slotCount()).isEqualTo(64);
             }
         }
-        assertThat(path).doesNotExist();
+        assertThat(isRegionLink(path, "taskshared-test")).as("the descriptor is closed with the region").isFalse();
+    }
+
+    private static boolean isRegionLink(Path fd, String name) {
+        try {
+            return Files.readSymbolicLink(fd).toString().equals("/memfd:" + name + " (deleted)");
+        } catch (IOException gone) {
+            return false;
+        }
     }
 
     @Test
-    void regionFileIsPrivateToTheUser() throws IOException {
-        Path path = dir.resolve("r");
-        try (Region ignored = Region.create(path, Mode.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES})) {
-            assertThat(Files.getPosixFilePermissions(path)).extracting(Object::toString)
-                    .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
+    void theRegionIsAMemfdWithNoNameInAnyFileSystem() throws IOException {
+        try (Region region = Region.create(RegionLocator.DEFAULT_NAME, Mode.SAMPLING.code(), PID, 0, 0, new long[] {SAMPLING_FEATURES})) {
+            assertThat(region.path()).isEqualTo(Path.of("/proc/" + PID + "/fd/" + region.fd()));
+            assertThat(Files.readSymbolicLink(region.path()).toString()).isEqualTo(RegionLocator.LINK_TARGET);
+            assertThat(RegionLocator.candidates(PID)).contains(region.path());
+            assertThat(RegionLocator.publishingProcesses()).contains(PID);
+            assertThat(shmEntries()).as("nothing created under /dev/shm").isEmpty();
+        }
+    }
+
+    /** /dev/shm entries named for this process (other sessions on this machine may have their own). */
+    private static Set<String> shmEntries() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.contains(Integer.toString(PID))).collect(Collectors.toSet());
+        }
+    }
+
+    @Test
+    void aReaderSeesItsOwnerExitAndItsPidTakenByAnotherProcess() throws Exception {
+        Process owner = new ProcessBuilder("sleep", "30").start();
+        int pid = (int) owner.pid();
+        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), pid, 0, 0, new long[] {SAMPLING_FEATURES})) {
+            try (RegionReader reader = RegionReader.open(region.path(), null)) {
+                assertThat(reader.header().ownerStartTicks()).isEqualTo(ProcessStart.ticks(pid));
+                assertThat(reader.ownerGone()).isNull();
+            }
+            // the header of a region whose owner started at another time: the pid now names another process
+            region.header().set(JAVA_LONG, RegionHeader.OFF_OWNER_START_TICKS, ProcessStart.ticks(pid) - 1);
+            try (RegionReader reader = RegionReader.open(region.path(), null)) {
+                assertThat(reader.ownerGone()).isEqualTo("process " + pid + " exited; pid " + pid + " now belongs to another process");
+                owner.destroy();
+                owner.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(reader.ownerGone()).isEqualTo("process " + pid + " exited");
+            }
+        } finally {
+            owner.destroyForcibly();
+        }
+    }
+
+    @Test
+    void theLivePeriodIsReadFromTheHeader() throws IOException {
+        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), PID, 0, 10_000_000, new long[] {SAMPLING_FEATURES});
+             RegionReader reader = RegionReader.open(region.path(), null)) {
+            assertThat(reader.samplePeriodNanos()).isEqualTo(10_000_000);
+            RegionHeader.publishSampleInterval(region.header(), 37_000_000);
+            assertThat(reader.samplePeriodNanos()).isEqualTo(37_000_000);
         }
     }
 
     @Test
     void slotsAre128ByteAlignedAndPagesAre4KibAligned() throws IOException {
-        try (Region region = Region.create(dir.resolve("r"), Mode.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES})) {
+        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), PID, 0, 0, new long[] {SAMPLING_FEATURES})) {
             region.addPage(region.filePage(0), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(0));
             for (int i = 0; i < SlotLayout.SLOTS_PER_PAGE; i++) {
                 assertThat(region.slot(i).address() % 128).isZero();

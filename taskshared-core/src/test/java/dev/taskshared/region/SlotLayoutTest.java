@@ -48,6 +48,7 @@ class SlotLayoutTest {
         assertThat(RegionHeader.OFF_PAGE_COUNT).isEqualTo(36);
         assertThat(RegionHeader.OFF_FEATURE_WORDS).isEqualTo(56);
         assertThat(RegionHeader.OFF_FEATURES).isEqualTo(64);
+        assertThat(RegionHeader.OFF_OWNER_START_TICKS).isEqualTo(120);
         assertThat(RegionHeader.OFF_PAGE_TABLE).isEqualTo(128);
         assertThat(RegionHeader.MAX_PAGES).isEqualTo(496);
     }
