@@ -1,8 +1,8 @@
 package dev.taskshared.jfr;
 
-import dev.taskshared.Feature;
 import dev.taskshared.Interval;
 import dev.taskshared.ThreadStats;
+import dev.taskshared.export.IntervalCheck;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
@@ -20,8 +20,9 @@ import jdk.jfr.Unsigned;
  * <p>The event is stamped when it is committed, i.e. at the operation's end, with a JFR duration
  * of 0: the operation's own wall time is the {@code wallTime} field. A number that is not known is
  * {@code Long.MIN_VALUE}, which {@code jfr print} and the JDK's consumers show as "N/A": every
- * number of an invalid interval ({@code valid} false, e.g. a virtual thread that changed carrier),
- * and the run-queue wait or switches when the live publisher does not provide them.
+ * number of an interval that is not valid or not consistent ({@code valid} false: e.g. a virtual
+ * thread that changed carrier, see {@link IntervalCheck#consistent}), and the run-queue wait and
+ * switches outside BPF mode ({@link IntervalCheck#exactWaits}).
  */
 @Name(TaskSharedEvents.OPERATION)
 @Label("TaskShared Operation")
@@ -37,7 +38,7 @@ public final class OperationEvent extends Event {
     String operation;
 
     @Label("Valid")
-    @Description("False when the interval was not stopped or ran partly on another OS thread than its handle's; then every number is N/A")
+    @Description("False when the interval was not stopped, ran partly on another OS thread than its handle's, or measured an impossible number; then every number is N/A")
     boolean valid;
 
     @Label("Wall Time")
@@ -104,7 +105,7 @@ public final class OperationEvent extends Event {
         ThreadStats stats = interval.stats();
         this.operation = operation;
         this.tid = stats.tid();
-        this.valid = interval.valid();
+        this.valid = IntervalCheck.consistent(interval);
         if (!valid) {
             wallTime = cpuTime = offCpuTime = runQueueWait = UNKNOWN;
             switches = voluntarySwitches = involuntarySwitches = UNKNOWN;
@@ -113,11 +114,11 @@ public final class OperationEvent extends Event {
         wallTime = interval.wallNanos();
         cpuTime = interval.cpuNanos();
         offCpuTime = interval.offCpuNanos();
-        runQueueWait = stats.supports(Feature.RUN_DELAY) ? interval.runDelayNanos() : UNKNOWN;
-        switches = stats.supports(Feature.PCOUNT) ? interval.switches() : UNKNOWN;
-        boolean switchKinds = stats.supports(Feature.NVCSW) && stats.supports(Feature.NIVCSW);
-        voluntarySwitches = switchKinds ? interval.voluntarySwitches() : UNKNOWN;
-        involuntarySwitches = switchKinds ? interval.involuntarySwitches() : UNKNOWN;
+        boolean exact = IntervalCheck.exactWaits(interval);
+        runQueueWait = exact ? interval.runDelayNanos() : UNKNOWN;
+        switches = exact ? interval.switches() : UNKNOWN;
+        voluntarySwitches = exact ? interval.voluntarySwitches() : UNKNOWN;
+        involuntarySwitches = exact ? interval.involuntarySwitches() : UNKNOWN;
         return this;
     }
 }

@@ -1,4 +1,4 @@
-package dev.taskshared.groups;
+package dev.taskshared.export;
 
 import java.util.Objects;
 import java.util.regex.Pattern;

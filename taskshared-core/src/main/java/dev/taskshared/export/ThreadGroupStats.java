@@ -1,4 +1,4 @@
-package dev.taskshared.groups;
+package dev.taskshared.export;
 
 import dev.taskshared.StatsSnapshot;
 import dev.taskshared.TaskShared;

@@ -1,4 +1,4 @@
-package dev.taskshared.groups;
+package dev.taskshared.export;
 
 /**
  * What a group of threads has used, in total: its live threads' numbers plus the last numbers of

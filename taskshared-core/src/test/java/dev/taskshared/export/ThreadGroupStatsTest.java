@@ -1,4 +1,4 @@
-package dev.taskshared.groups;
+package dev.taskshared.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
