@@ -257,4 +257,13 @@ final class Registry implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /** The live registrations' handles, in no particular order: a copy, for monitors and metrics. */
+    synchronized List<ThreadStats> handles() {
+        List<ThreadStats> out = new ArrayList<>(byTid.size());
+        for (Registration r : byTid.values()) {
+            out.add(r.handle);
+        }
+        return out;
+    }
 }

@@ -265,6 +265,15 @@ public final class TaskShared implements AutoCloseable {
         return registry.registeredCount();
     }
 
+    /**
+     * The handles of the threads registered now, a snapshot copy in no particular order: for
+     * monitors, metrics and periodic events, which read them with loads. Costs one lock and one
+     * list; a handle in it may be released at any time after (then its reads throw).
+     */
+    public java.util.List<ThreadStats> threads() {
+        return registry.handles();
+    }
+
     /** Slots in the pages added so far (32 per page). */
     public int slotCapacity() {
         return registry.slotCapacity();

@@ -257,6 +257,15 @@ public final class ThreadStats {
         return new IllegalStateException("thread " + tid + "'s registration was released");
     }
 
+    /**
+     * The Java platform thread that registered this handle through {@link TaskShared#currentThread()},
+     * or null for a handle registered by tid (a monitored thread, or a virtual thread's carrier).
+     * For naming and grouping threads in metrics; the thread may have ended.
+     */
+    public Thread thread() {
+        return owner;
+    }
+
     @Override
     public String toString() {
         return "ThreadStats[tid=" + tid + ", slot=" + slotIndex + ", mode=" + mode + (released ? ", released" : "") + "]";

@@ -10,6 +10,7 @@ import dev.taskshared.cli.DemoWorkload.Op;
 import dev.taskshared.cli.DemoWorkload.OpStats;
 import dev.taskshared.cli.MeasurementCosts.Cost;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +54,12 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object (snake_case keys, nanoseconds) instead of tables.")
     boolean json;
 
+    @Option(names = "--jfr", paramLabel = "FILE",
+            description = "Also write a JDK Flight Recorder recording of the workload to FILE: every operation as a"
+                    + " dev.taskshared.Operation event, the workers' dev.taskshared.ThreadStatistics every second, and the"
+                    + " JDK's default events. Read it with `jfr print --events dev.taskshared.Operation FILE` or JMC.")
+    Path jfr;
+
     @Spec
     CommandSpec spec;
 
@@ -74,7 +81,14 @@ public final class DemoCommand implements Callable<Integer> {
                     Runtime.getRuntime().availableProcessors(), seconds, modeName(ts.mode()));
             err.flush();
         }
-        DemoWorkload.Result result = new DemoWorkload(workers, Duration.ofSeconds(seconds)).run();
+        DemoWorkload.Result result;
+        try (DemoRecording recording = jfr == null ? null : DemoRecording.start(ts, jfr)) {
+            result = new DemoWorkload(workers, Duration.ofSeconds(seconds)).run();
+        }
+        if (jfr != null && !json) {
+            err.printf(Locale.ROOT, "taskshared demo: wrote the JFR recording %s (jfr summary %s)%n", jfr, jfr);
+            err.flush();
+        }
         if (!json) {
             err.println("taskshared demo: timing each way of measuring...");
             err.flush();

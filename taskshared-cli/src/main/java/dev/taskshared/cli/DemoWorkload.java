@@ -4,6 +4,7 @@ import dev.taskshared.Feature;
 import dev.taskshared.Interval;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
+import dev.taskshared.jfr.OperationEvent;
 import dev.taskshared.sys.Libc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -340,6 +341,7 @@ final class DemoWorkload {
                         case FLUSH -> flush(file);
                     }
                     op.stop();
+                    OperationEvent.commit(r.op.label(), op); // nothing unless a recording enables it
                     OpStats s = byOp[r.op.ordinal()];
                     if (!op.valid()) {
                         s.invalid++;
