@@ -32,7 +32,10 @@ class ReadmeExampleTest {
         operations.record("get", op);                                // CPU and run-queue wait of "get"
         // README:micrometer:end
 
-        assertThat(registry.get("taskshared.operation.cpu").tag("operation", "get").timer().count()).isEqualTo(1);
+        // timed, or (0.5-3 % of intervals on this VM: a switch the publisher missed) counted as invalid
+        assertThat(registry.get("taskshared.operation.cpu").tag("operation", "get").timer().count()
+                + (op.valid() ? 0 : registry.get("taskshared.operation.invalid").tag("operation", "get").counter().count()))
+                .isEqualTo(1.0);
         threads.refresh(); // the refresher would within a second: this thread registered after bindTo
         assertThat(registry.get("taskshared.threads.cpu.time").meters()).isNotEmpty();
         threads.close();

@@ -168,12 +168,19 @@ class TaskSharedThreadMetricsTest {
             long cpu = 0;
             long runQueue = 0;
             long switches = 0;
-            for (int i = 0; i < 3; i++) {
+            int valid = 0;
+            int invalid = 0; // the publisher misses a switch in 0.5-3 % of intervals on this VM: counted, not timed
+            for (int i = 0; valid < 3 && i < 10; i++) {
                 op.start();
                 Work.burnCpu(2_000_000L);
                 Work.sleep(1);
                 op.stop();
                 ops.record("get", op);
+                if (!op.valid()) {
+                    invalid++;
+                    continue;
+                }
+                valid++;
                 cpu += op.cpuNanos();
                 runQueue += op.runDelayNanos();
                 switches += op.switches();
@@ -182,7 +189,7 @@ class TaskSharedThreadMetricsTest {
             Timer t = registry.get("taskshared.operation.cpu").tag("operation", "get").timer();
             assertThat(t.count()).isEqualTo(3);
             assertThat(t.totalTime(TimeUnit.NANOSECONDS)).isEqualTo(cpu);
-            assertThat(registry.get("taskshared.operation.invalid").tag("operation", "get").counter().count()).isEqualTo(1);
+            assertThat(registry.get("taskshared.operation.invalid").tag("operation", "get").counter().count()).isEqualTo(invalid + 1);
             Timer rq = registry.get("taskshared.operation.run.queue").tag("operation", "get").timer();
             if (ts.mode() == Mode.BPF) {
                 assertThat(rq.count()).isEqualTo(3);
