@@ -40,7 +40,16 @@ public final class PidReuseProbe {
             b = startAt("beta");
         }
         System.out.println("second " + b.pid());
-        RegionHolder.awaitRegion(b);
+        try {
+            RegionHolder.awaitRegion(b);
+        } catch (IllegalStateException died) {
+            // Seen once in many runs on a loaded machine: the JVM at the reused pid ended without a
+            // line of output. Say so, and try once more (the assertions still need pid 500).
+            System.out.println("retry: " + died.getMessage().replace('\n', ' '));
+            b = startAt("beta");
+            System.out.println("second " + b.pid());
+            RegionHolder.awaitRegion(b);
+        }
         System.out.println("old_monitor after reuse: " + tryRead(old));
         old.close();
         try (ProcessMonitor fresh = ProcessMonitor.open((int) b.pid(), null)) {

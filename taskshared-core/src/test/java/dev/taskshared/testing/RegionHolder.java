@@ -57,6 +57,13 @@ public final class RegionHolder {
                 return region;
             }
         }
-        throw new IllegalStateException("the holder ended before registering:\n" + all);
+        String exit;
+        try {
+            exit = p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) ? "exit status " + p.exitValue() : "still running";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exit = "interrupted";
+        }
+        throw new IllegalStateException("the holder ended before registering (" + exit + "):\n" + all);
     }
 }
