@@ -68,6 +68,7 @@ final class Registry implements AutoCloseable {
     private final long reapIntervalNanos;
     private volatile boolean closed;
     private long reclaimed;
+    private long reapPasses;
     private final java.util.List<java.util.function.Consumer<BpfExitEvent>> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos, DescriptorLimit descriptorLimit) {
@@ -214,15 +215,23 @@ final class Registry implements AutoCloseable {
 
     /** Frees the slots of dead threads now; returns how many. Also runs periodically. */
     synchronized int reapNow() {
+        return reap(true);
+    }
+
+    /** One pass; {@code thorough}: every publisher check now, else the periodic pass's cheaper one. */
+    private synchronized int reap(boolean thorough) {
         List<Registration> dead = new ArrayList<>();
         for (Registration r : byTid.values()) {
             // Only the kernel's word counts: a Java thread is "dead" a little before its task
             // exits, and freeing the slot then would hide the exit from a BPF publisher. On the
             // task-storage path that word is the slot's state (loads only, no /proc read).
-            if (!publisher.alive(r.task, region.slot(r.slotIndex), reapBuffer)) {
+            MemorySegment slot = region.slot(r.slotIndex);
+            if (thorough ? !publisher.alive(r.task, slot, reapBuffer)
+                    : !publisher.aliveAtReap(r.task, slot, r.slotIndex, reapPasses, reapBuffer)) {
                 dead.add(r);
             }
         }
+        reapPasses++;
         for (Registration r : dead) {
             free(r);
         }
@@ -234,7 +243,7 @@ final class Registry implements AutoCloseable {
         while (!closed) {
             LockSupport.parkNanos(this, reapIntervalNanos);
             if (!closed) {
-                reapNow();
+                reap(false);
             }
         }
     }

@@ -86,6 +86,8 @@ public final class BpfPublisher implements Publisher {
     static final long MAP_PAGES_FEATURES = FEATURES & ~Feature.maskOf(Feature.UTIME, Feature.STIME);
     static final int MAX_THREADS = RegionHeader.MAX_PAGES * SlotLayout.SLOTS_PER_PAGE;
     private static final int RING_BYTES = 256 * 1024;
+    /** Reaper passes between two /proc checks of one map-pages registration (one a second: one a minute). */
+    static final int PROC_BACKSTOP_PASSES = 60;
     /** The initial PID namespace's inode (PROC_PID_INIT_INO). */
     private static final long INIT_PID_NS_INODE = 0xEFFFFFFCL;
 
@@ -282,6 +284,19 @@ public final class BpfPublisher implements Publisher {
     public boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
         // The exit program marks the slot on both paths; the map-pages path also has the kernel's /proc word.
         return SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED && (!path.needsProcTask() || task.alive(buf));
+    }
+
+    /**
+     * The slot's exit mark every pass; on the map-pages path the /proc word of a given slot only
+     * every {@link #PROC_BACKSTOP_PASSES}th pass, spread over the passes by slot index: a backstop
+     * for an exit the program did not mark, at 1/60 of the cost of reading /proc every pass.
+     */
+    @Override
+    public boolean aliveAtReap(ProcTask task, MemorySegment slot, int slotIndex, long pass, MemorySegment buf) {
+        if (SlotReader.getInt(slot, SlotLayout.STATE) == SlotLayout.STATE_EXITED) {
+            return false;
+        }
+        return !path.needsProcTask() || (slotIndex + pass) % PROC_BACKSTOP_PASSES != 0 || task.alive(buf);
     }
 
     /** Exit records lost because the ring buffer was full (counted by the exit program). */

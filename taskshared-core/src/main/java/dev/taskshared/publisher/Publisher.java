@@ -55,6 +55,15 @@ public interface Publisher extends AutoCloseable {
     }
 
     /**
+     * {@link #alive} for the periodic reaper's pass number {@code pass}: a publisher whose exit
+     * program marks slots may check the kernel's /proc word for a given slot only on some passes
+     * (a backstop), so that idle registered threads cost next to nothing.
+     */
+    default boolean aliveAtReap(ProcTask task, MemorySegment slot, int slotIndex, long pass, MemorySegment buf) {
+        return alive(task, slot, buf);
+    }
+
+    /**
      * Where registered threads' exits go, for a publisher that sees them (BPF); others never call
      * it. Called from the publisher's own thread.
      */
