@@ -81,16 +81,6 @@ class ThreadGroupStatsTest {
         }
     }
 
-    private static TaskShared bpfInstance() {
-        TaskShared ts = TaskShared.builder().build();
-        if (ts.mode() != Mode.BPF) {
-            String why = ts.modeDescription();
-            ts.close();
-            Privileged.require("bpf", false, why);
-        }
-        return ts;
-    }
-
     private static void assertNotBehind(Map<String, GroupTotals> before, Map<String, GroupTotals> after) {
         assertThat(after.keySet()).containsAll(before.keySet());
         before.forEach((g, b) -> {
@@ -106,7 +96,7 @@ class ThreadGroupStatsTest {
 
     @Test
     void groupTotalsMatchTheKernelAndSurviveTheirThreads() throws Exception {
-        try (TaskShared ts = bpfInstance(); ThreadGroupStats stats = new ThreadGroupStats(ts)) {
+        try (TaskShared ts = Privileged.bpfTaskShared(); ThreadGroupStats stats = new ThreadGroupStats(ts)) {
             Map<String, GroupTotals> blocked;
             long[] kernelA = new long[2];
             long[] kernelB = new long[2];

@@ -31,16 +31,6 @@ import org.junit.jupiter.api.Test;
  */
 class ThreadEventsTest {
 
-    private static TaskShared bpfInstance() {
-        TaskShared ts = TaskShared.builder().build();
-        if (ts.mode() != Mode.BPF) {
-            String why = ts.modeDescription();
-            ts.close();
-            Privileged.require("bpf", false, why);
-        }
-        return ts;
-    }
-
     private static void assertWithinSchedstatTolerance(String what, long published, long kernel) {
         long tolerance = kernel / 100 + 2_000_000L;
         assertThat(published).as(what + " vs /proc schedstat " + kernel).isBetween(kernel - tolerance, kernel + tolerance);
@@ -48,7 +38,7 @@ class ThreadEventsTest {
 
     @Test
     void periodicStatisticsOfABlockedThreadMatchSchedstat() throws Exception {
-        try (TaskShared ts = bpfInstance()) {
+        try (TaskShared ts = Privileged.bpfTaskShared()) {
             CountDownLatch registered = new CountDownLatch(1);
             CountDownLatch finish = new CountDownLatch(1);
             AtomicLong tid = new AtomicLong();
@@ -112,7 +102,7 @@ class ThreadEventsTest {
     void exitsFromBpfAndTaskstatsBecomeEvents() throws Exception {
         Optional<String> noTaskstats = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", noTaskstats.isEmpty(), noTaskstats.orElse(""));
-        try (TaskShared ts = bpfInstance(); ExitMonitor monitor = ExitMonitor.open()) {
+        try (TaskShared ts = Privileged.bpfTaskShared(); ExitMonitor monitor = ExitMonitor.open()) {
             AtomicLong tid = new AtomicLong();
             AtomicLong lastCpu = new AtomicLong();
             List<RecordedEvent> events;

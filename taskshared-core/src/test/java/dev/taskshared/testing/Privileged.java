@@ -32,4 +32,18 @@ public final class Privileged {
         }
         assumeTrue(false, message);
     }
+
+    /**
+     * The default-mode instance when it came up in BPF mode; otherwise closes it and skips (or
+     * fails where privileged tests are required) with the mode's reason.
+     */
+    public static dev.taskshared.TaskShared bpfTaskShared() {
+        dev.taskshared.TaskShared ts = dev.taskshared.TaskShared.builder().build();
+        if (ts.mode() != dev.taskshared.Mode.BPF) {
+            String why = ts.modeDescription();
+            ts.close();
+            require("bpf", false, why);
+        }
+        return ts;
+    }
 }

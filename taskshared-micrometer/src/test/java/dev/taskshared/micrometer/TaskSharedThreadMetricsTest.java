@@ -33,16 +33,6 @@ import org.junit.jupiter.api.Test;
  */
 class TaskSharedThreadMetricsTest {
 
-    private static TaskShared bpfInstance() {
-        TaskShared ts = TaskShared.builder().build();
-        if (ts.mode() != Mode.BPF) {
-            String why = ts.modeDescription();
-            ts.close();
-            Privileged.require("bpf", false, why);
-        }
-        return ts;
-    }
-
     /** {@code n} threads named {@code prefix-i} that register, burn CPU and block until released. */
     private static final class Pool implements AutoCloseable {
         final List<Thread> threads = new ArrayList<>();
@@ -95,7 +85,7 @@ class TaskSharedThreadMetricsTest {
     @Test
     void perGroupCountersMatchTheKernelAndNeverGoBack() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (TaskShared ts = bpfInstance();
+        try (TaskShared ts = Privileged.bpfTaskShared();
              TaskSharedThreadMetrics metrics = TaskSharedThreadMetrics.builder(ts).tags(Tags.of("app", "test")).build()) {
             long[] kernel;
             double cpuBlocked;

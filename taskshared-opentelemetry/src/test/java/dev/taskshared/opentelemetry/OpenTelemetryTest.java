@@ -36,16 +36,6 @@ import org.junit.jupiter.api.Test;
  */
 class OpenTelemetryTest {
 
-    private static TaskShared bpfInstance() {
-        TaskShared ts = TaskShared.builder().build();
-        if (ts.mode() != Mode.BPF) {
-            String why = ts.modeDescription();
-            ts.close();
-            Privileged.require("bpf", false, why);
-        }
-        return ts;
-    }
-
     private static MetricData metric(Collection<MetricData> all, String name) {
         return all.stream().filter(m -> m.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no metric " + name + " in " + all.stream().map(MetricData::getName).toList()));
@@ -65,7 +55,7 @@ class OpenTelemetryTest {
     void groupCountersMatchTheKernelAndSurviveTheirThreads() throws Exception {
         InMemoryMetricReader reader = InMemoryMetricReader.create();
         try (SdkMeterProvider provider = SdkMeterProvider.builder().registerMetricReader(reader).build();
-             TaskShared ts = bpfInstance();
+             TaskShared ts = Privileged.bpfTaskShared();
              TaskSharedMetrics metrics = TaskSharedMetrics.register(provider.get(TaskSharedMetrics.SCOPE), ts,
                      dev.taskshared.export.ThreadGrouping.stripTrailingNumber(), 16)) {
             int n = 3;
