@@ -4,9 +4,6 @@ import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
 import dev.taskshared.sys.Libc;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,22 +112,7 @@ public final class SamplingCost {
 
     /** The kernel id of this JVM's sampler thread (its comm is "taskshared-samp", 15 bytes of the name). */
     public static int samplerTid() throws IOException {
-        List<Integer> found = new ArrayList<>();
-        try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-            for (Path t : d) {
-                try {
-                    if (Files.readString(t.resolve("comm")).strip().equals("taskshared-samp")) {
-                        found.add(Integer.parseInt(t.getFileName().toString()));
-                    }
-                } catch (java.nio.file.NoSuchFileException exited) {
-                    // a thread that ended while we listed (the previous case's sampler, for one)
-                }
-            }
-        }
-        if (found.size() != 1) {
-            throw new IllegalStateException("expected one sampler thread, found " + found);
-        }
-        return found.get(0);
+        return HousekeepingCost.threadNamed("taskshared-samp");
     }
 
     /** Thread {@code tid}'s CPU time: its CPU-time clock, MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
