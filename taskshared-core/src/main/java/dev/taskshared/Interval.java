@@ -60,6 +60,14 @@ public final class Interval {
 
     /** Marks the start of the operation. */
     public Interval start() {
+        try {
+            return startReading();
+        } catch (IllegalStateException e) {
+            return takenAway(e);
+        }
+    }
+
+    private Interval startReading() {
         startOnHandleThread = onHandleThread();
         if (fromSlot) {
             stats.read(begin);
@@ -73,8 +81,34 @@ public final class Interval {
         return this;
     }
 
-    /** Marks the end of the operation; the getters then describe start..stop. */
+    /**
+     * Marks the end of the operation; the getters then describe start..stop. When the handle's
+     * registration was taken away meanwhile ({@link ThreadStats#releaseReason()}), the interval is
+     * invalid with that reason, for good: take a new handle with {@link TaskShared#current()}.
+     */
     public Interval stop() {
+        if (stats.releaseReason() != null) {
+            return takenAway(null);
+        }
+        try {
+            return stopReading();
+        } catch (IllegalStateException e) {
+            return takenAway(e);
+        }
+    }
+
+    /** The handle's registration was taken away: invalid with the reason. Rethrows {@code e} for any other release (a misuse). */
+    private Interval takenAway(IllegalStateException e) {
+        String why = stats.releaseReason();
+        if (why == null) {
+            throw e;
+        }
+        wall = 0;
+        invalidReason = "the thread's registration was taken away: " + why;
+        return this;
+    }
+
+    private Interval stopReading() {
         if (fromSlot) {
             stats.read(end);
             wall = end.readAtNanos() - startWall;

@@ -68,6 +68,7 @@ final class Registry implements AutoCloseable {
     private final long reapIntervalNanos;
     private volatile boolean closed;
     private long reclaimed;
+    private long lost;
     private long reapPasses;
     private final java.util.List<java.util.function.Consumer<BpfExitEvent>> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -188,9 +189,14 @@ final class Registry implements AutoCloseable {
     }
 
     private void free(Registration r) {
+        free(r, null);
+    }
+
+    /** Frees {@code r}; {@code lostReason} non-null: its registration was taken away, and its handle says so. */
+    private void free(Registration r, String lostReason) {
         MemorySegment slot = region.slot(r.slotIndex);
         publisher.unregister(r.tid, r.task, r.slotIndex, slot);
-        r.handle.markReleased();
+        r.handle.markReleased(lostReason);
         SlotWriter.free(slot);
         if (r.task != null) {
             r.task.close();
@@ -213,6 +219,11 @@ final class Registry implements AutoCloseable {
         return reclaimed;
     }
 
+    /** Registrations released because a publisher found them taken away ({@link Publisher#lostReason}). */
+    synchronized long lostCount() {
+        return lost;
+    }
+
     /** Frees the slots of dead threads now; returns how many. Also runs periodically. */
     synchronized int reapNow() {
         return reap(true);
@@ -233,9 +244,14 @@ final class Registry implements AutoCloseable {
         }
         reapPasses++;
         for (Registration r : dead) {
-            free(r);
+            String lostReason = publisher.lostReason(r.slotIndex);
+            free(r, lostReason);
+            if (lostReason != null) {
+                lost++;
+            } else {
+                reclaimed++;
+            }
         }
-        reclaimed += dead.size();
         return dead.size();
     }
 

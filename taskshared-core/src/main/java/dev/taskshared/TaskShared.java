@@ -59,7 +59,8 @@ public final class TaskShared implements AutoCloseable {
         this.pid = b.pid == 0 ? Libc.getpid() : b.pid;
         this.ownProcess = pid == Libc.getpid();
         this.publisher = Publishers.start(b.mode, b.sampleInterval.toNanos(),
-                b.dataPath != null ? b.dataPath : Publishers.dataPathFromProperty());
+                b.dataPath != null ? b.dataPath : Publishers.dataPathFromProperty(),
+                b.hostPublisherSet ? b.hostPublisher : Publishers.hostPublisherFromProperty());
         Region r;
         try {
             // Only the default instance takes the name monitors look for; others are numbered.
@@ -210,7 +211,7 @@ public final class TaskShared implements AutoCloseable {
      * BPF maps, older kernels) or {@code procfs} (sampling). {@link #modeDescription()} says why.
      */
     public String dataPath() {
-        return publisher instanceof dev.taskshared.publisher.BpfPublisher b ? b.dataPath().jsonName() : "procfs";
+        return publisher.dataPathName();
     }
 
     /** Why this mode is live: for example why BPF could not be used. */
@@ -279,6 +280,16 @@ public final class TaskShared implements AutoCloseable {
         return registry.slotCapacity();
     }
 
+    /**
+     * Registrations released because their slot stopped being published while the thread ran
+     * (host publisher: another holder of the shared map deleted or replaced the thread's entry).
+     * Their handles say why ({@link ThreadStats#releaseReason()}); the thread's next
+     * {@link #currentThread()} registers it again. Always 0 with a publisher of this JVM's own.
+     */
+    public long lostRegistrations() {
+        return registry.lostCount();
+    }
+
     /** Slots reclaimed from threads that died without releasing them. */
     public long reclaimedSlots() {
         return registry.reclaimedCount();
@@ -325,6 +336,8 @@ public final class TaskShared implements AutoCloseable {
         private double sampleCpuBudget;
         private DescriptorLimit descriptorLimit = DescriptorLimit.fromSystemProperties();
         private boolean defaultRegion;
+        private boolean hostPublisherSet;
+        private Path hostPublisher;
 
         private Builder() {
         }
@@ -335,6 +348,16 @@ public final class TaskShared implements AutoCloseable {
          */
         public Builder dataPath(dev.taskshared.publisher.BpfPublisher.DataPath path) {
             this.dataPath = path;
+            return this;
+        }
+
+        /**
+         * Where to look for the host publisher (default: the system property
+         * {@code taskshared.hostPublisher}, else /sys/fs/bpf/taskshared); null: do not use one.
+         */
+        public Builder hostPublisher(Path dir) {
+            this.hostPublisher = dir;
+            this.hostPublisherSet = true;
             return this;
         }
 

@@ -38,6 +38,7 @@ public final class ThreadStats {
     private final long features;
     private final Mode mode;
     private volatile boolean released;
+    private volatile String releaseReason;
     /** Owner-thread scratch for reads (no allocation on the owner's read path). */
     private final SlotValues scratch = new SlotValues();
     /** Highest CPU time returned so far (benign race between reading threads: each sees a monotonic floor). */
@@ -209,8 +210,20 @@ public final class ThreadStats {
         return released;
     }
 
-    void markReleased() {
+    void markReleased(String reason) {
+        releaseReason = reason;
         released = true;
+    }
+
+    /**
+     * Why the registration ended other than by {@link #release()} or the thread's exit, or null:
+     * it was taken away (host publisher: another holder of the shared map deleted or replaced the
+     * thread's entry, so the kernel stopped writing this slot). Reads then throw with this reason
+     * instead of serving frozen numbers; the thread's next {@link TaskShared#currentThread()}
+     * registers it again.
+     */
+    public String releaseReason() {
+        return releaseReason;
     }
 
     /** Reads the slot into {@code into} (bounded retries) and checks that it is still this registration's. */
@@ -254,7 +267,8 @@ public final class ThreadStats {
     }
 
     private IllegalStateException released() {
-        return new IllegalStateException("thread " + tid + "'s registration was released");
+        String why = releaseReason;
+        return new IllegalStateException("thread " + tid + "'s registration was " + (why == null ? "released" : "taken away: " + why));
     }
 
     /**

@@ -71,6 +71,22 @@ public final class BpfLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the link pinned at {@code path} (BPF_OBJ_GET, read-write: needs write permission on
+     * the pin file). Closing the returned link does not detach the program while the pin exists.
+     */
+    public static BpfLink openPinned(java.nio.file.Path path) {
+        return new BpfLink(Pins.get(path, 0, "link"), path.toString());
+    }
+
+    /**
+     * Pins this link at {@code path} in a bpffs directory: the program then stays attached after
+     * this descriptor is closed and this process exits, until the pin file is removed.
+     */
+    public void pin(java.nio.file.Path path) {
+        Pins.pin(fd(), path, "link " + target);
+    }
+
     public int fd() {
         return fd.get();
     }

@@ -101,15 +101,37 @@ public final class BpfMap implements MapRef, AutoCloseable {
             }
             newFd = (int) rc;
         }
+        return fromFd(newFd, "map " + id);
+    }
+
+    /**
+     * Opens the map pinned at {@code path} (BPF_OBJ_GET), read-write or, with {@code readOnly},
+     * read-only (then lookups work, updates and mmap fail). The pin file's mode decides who may:
+     * a read-write open needs write permission on it. Needs no capability.
+     *
+     * @throws dev.taskshared.sys.ErrnoException ENOENT when nothing is pinned there, EACCES with
+     *     the pin file's owner and mode when this user may not open it so
+     */
+    public static BpfMap openPinned(java.nio.file.Path path, boolean readOnly) {
+        return fromFd(Pins.get(path, readOnly ? Pins.READ_ONLY : 0, "map"), "map " + path);
+    }
+
+    /** Pins this map at {@code path} in a bpffs directory: it then outlives this descriptor and process. */
+    public void pin(java.nio.file.Path path) {
+        Pins.pin(fd(), path, "map " + name);
+    }
+
+    /** Wraps a map descriptor the caller owns, with the facts the kernel reports; closes it on failure. */
+    private static BpfMap fromFd(int newFd, String what) {
         try {
             MapInfo info = info(newFd);
             MapType t = info.mapType();
             if (t == null) {
-                throw new IllegalStateException("map " + id + " has type " + info.type() + ", which this library does not handle");
+                throw new IllegalStateException(what + " has type " + info.type() + ", which this library does not handle");
             }
             return new BpfMap(newFd, t, info.keySize(), info.valueSize(), info.maxEntries(), info.flags(), info.name());
         } catch (RuntimeException e) {
-            new Fd(newFd, "map " + id).close();
+            new Fd(newFd, what).close();
             throw e;
         }
     }

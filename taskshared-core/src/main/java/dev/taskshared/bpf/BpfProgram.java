@@ -63,6 +63,7 @@ public final class BpfProgram implements AutoCloseable {
             BpfMap.putName(attr, ProgLoad.PROG_NAME, spec.name());
             attr.set(JAVA_INT, ProgLoad.EXPECTED_ATTACH_TYPE, spec.expectedAttachType().value);
             attr.set(JAVA_INT, ProgLoad.ATTACH_BTF_ID, spec.attachBtfId());
+            attr.set(JAVA_INT, ProgLoad.PROG_FLAGS, spec.flags());
 
             int logSize = spec.logLevel() > 0 ? LOG_START : 0;
             int logLevel = spec.logLevel();
@@ -154,6 +155,76 @@ public final class BpfProgram implements AutoCloseable {
 
     public int id() {
         return info().id();
+    }
+
+    /**
+     * Opens the program pinned at {@code path} (BPF_OBJ_GET; a program is always opened
+     * read-write, which needs write permission on the pin file).
+     */
+    public static BpfProgram openPinned(java.nio.file.Path path) {
+        return fromFd(Pins.get(path, 0, "program"), "program " + path);
+    }
+
+    /** Pins this program at {@code path} in a bpffs directory: it then outlives this descriptor and process. */
+    public void pin(java.nio.file.Path path) {
+        Pins.pin(fd(), path, "program " + name);
+    }
+
+    /**
+     * Opens the program with kernel-wide id {@code id} (BPF_PROG_GET_FD_BY_ID, needs CAP_SYS_ADMIN),
+     * or empty when there is none (any more).
+     */
+    public static java.util.Optional<BpfProgram> byId(int id) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            attr.set(JAVA_INT, dev.taskshared.sys.BpfAttr.GetId.ID, id);
+            long rc = Bpf.callRaw(BpfCmd.PROG_GET_FD_BY_ID, attr);
+            if (rc == -Errno.ENOENT) {
+                return java.util.Optional.empty();
+            }
+            if (rc < 0) {
+                throw BpfErrors.of("bpf(BPF_PROG_GET_FD_BY_ID " + id + ")", (int) -rc);
+            }
+            return java.util.Optional.of(fromFd((int) rc, "program " + id));
+        }
+    }
+
+    /**
+     * The ids of every program loaded in the kernel now, ascending (BPF_PROG_GET_NEXT_ID, needs
+     * CAP_SYS_ADMIN): for checking what is attached, with {@link #byId}.
+     */
+    public static List<Integer> allIds() {
+        List<Integer> ids = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attr = Bpf.attr(arena);
+            int start = 0;
+            while (true) {
+                attr.fill((byte) 0);
+                attr.set(JAVA_INT, dev.taskshared.sys.BpfAttr.GetId.ID, start);
+                long rc = Bpf.callRaw(BpfCmd.PROG_GET_NEXT_ID, attr);
+                if (rc == -Errno.ENOENT) {
+                    return ids;
+                }
+                if (rc < 0) {
+                    throw BpfErrors.of("bpf(BPF_PROG_GET_NEXT_ID)", (int) -rc);
+                }
+                start = attr.get(JAVA_INT, dev.taskshared.sys.BpfAttr.GetId.NEXT_ID);
+                ids.add(start);
+            }
+        }
+    }
+
+    /** Wraps a program descriptor the caller owns, typed and named as the kernel reports; closes it on failure. */
+    private static BpfProgram fromFd(int newFd, String what) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfInfo.Prog.LAYOUT);
+            BpfMap.objInfo(arena, newFd, info, what);
+            ProgramType type = ProgramType.of(info.get(JAVA_INT, BpfInfo.Prog.TYPE));
+            return new BpfProgram(newFd, type, BpfMap.getName(info, BpfInfo.Prog.NAME), "");
+        } catch (RuntimeException e) {
+            new Fd(newFd, what).close();
+            throw e;
+        }
     }
 
     /** Result of {@link #testRun}: the program's return value and, where the type reports one, the mean duration. */

@@ -9,7 +9,6 @@ import dev.taskshared.bpf.AttachType;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
-import dev.taskshared.bpf.LoadedBtf;
 import dev.taskshared.bpf.MapSpec;
 import dev.taskshared.bpf.ProgramInfo;
 import dev.taskshared.bpf.ProgramSpec;
@@ -17,7 +16,6 @@ import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.RingBuffer;
 import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.bpf.btf.Btf;
-import dev.taskshared.bpf.btf.BtfWriter;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionHeader;
 import dev.taskshared.region.SlotLayout;
@@ -27,9 +25,7 @@ import dev.taskshared.sys.Bpf;
 import dev.taskshared.sys.ErrnoException;
 import dev.taskshared.sys.Libc;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -105,6 +101,7 @@ public final class BpfPublisher implements Publisher {
     private String typedFailure;
     private volatile Consumer<BpfExitEvent> exitSink = e -> { };
     private volatile boolean running = true;
+    private volatile String hostNote;
 
     private BpfPublisher(DataPath requested, boolean preferBtfTyped) {
         try {
@@ -217,6 +214,16 @@ public final class BpfPublisher implements Publisher {
         return dataPath;
     }
 
+    /** Records why the host publisher was not used instead ({@link #description()} says it). */
+    public void noteHostPublisher(String whyNot) {
+        this.hostNote = whyNot;
+    }
+
+    @Override
+    public String dataPathName() {
+        return dataPath.jsonName();
+    }
+
     /** Why this data path: for example why task storage could not be used. */
     public String dataPathReason() {
         return pathReason;
@@ -252,7 +259,7 @@ public final class BpfPublisher implements Publisher {
         return "BPF programs on sched_switch and sched_process_exit write every registered thread's slot at each "
                 + "context switch (data path " + dataPath.jsonName() + ": " + pathReason + "; "
                 + (btfTyped ? "BTF-typed tracepoints" : "raw tracepoints" + (typedFailure == null ? "" : "; tp_btf failed: " + typedFailure))
-                + ")";
+                + ")" + (hostNote == null ? "" : "; host publisher not used: " + hostNote);
     }
 
     @Override
@@ -372,7 +379,7 @@ public final class BpfPublisher implements Publisher {
     }
 
     /** Seeds a slot and a record from /proc for a thread other than the caller (or on the map-pages path). */
-    private static void seedFromProc(ProcTask task, MemorySegment slot, MemorySegment record, int slotIndex, long[] scratch3,
+    static void seedFromProc(ProcTask task, MemorySegment slot, MemorySegment record, int slotIndex, long[] scratch3,
                                      long[] switches3, MemorySegment buf) {
         boolean self = task.tid() == Libc.gettid();
         if (self) {
@@ -443,23 +450,11 @@ public final class BpfPublisher implements Publisher {
 
     /** Task-local storage with a {@code __uptr} to the slot; slots are pages of the region file. */
     private final class TaskStoragePath extends Path {
-        private final LoadedBtf btf;
         private final BpfMap tasks;
-        private final MemorySegment ctx = arena.allocate(8L * SchedPrograms.SEED_ARGS, 8);
-        private BpfProgram seed;
+        private TaskStorageRegistrar registrar;
 
         TaskStoragePath() {
-            BtfWriter w = new BtfWriter();
-            int intId = w.addInt("int", 4, true);
-            int u32 = w.addInt("unsigned int", 4, false);
-            int u64 = w.addInt("unsigned long long", 8, false);
-            int slotType = w.addStruct("taskshared_slot", SlotLayout.SLOT_SIZE, membersOf(SlotLayout.LAYOUT, u32, u64));
-            int uptr = w.addPointer(w.addTypeTag("uptr", slotType));
-            List<BtfWriter.Member> fields = new ArrayList<>(membersOf(TaskRecord.LAYOUT, u32, u64));
-            fields.set(0, new BtfWriter.Member("slot", uptr, TaskRecord.SLOT));
-            int recordType = w.addStruct("ts_task", TaskRecord.SIZE, fields);
-            btf = own(LoadedBtf.load(w.build()));
-            tasks = own(BpfMap.create(MapSpec.taskStorage(TaskRecord.SIZE).named("ts_tasks").withBtf(btf, intId, recordType)));
+            tasks = own(TaskStorageMap.create("ts_tasks"));
         }
 
         @Override
@@ -474,8 +469,9 @@ public final class BpfPublisher implements Publisher {
 
         @Override
         void loadHelpers(SchedPrograms.Kernel k) {
-            seed = BpfProgram.load(ProgramSpec.of(ProgramType.RAW_TRACEPOINT, SchedPrograms.seed(lookup(), k)).named("ts_seed"));
+            BpfProgram seed = BpfProgram.load(ProgramSpec.of(ProgramType.RAW_TRACEPOINT, SchedPrograms.seed(lookup(), k)).named("ts_seed"));
             programs.put("ts_seed", seed);
+            registrar = new TaskStorageRegistrar(tasks, seed);
         }
 
         @Override
@@ -490,88 +486,12 @@ public final class BpfPublisher implements Publisher {
 
         @Override
         void register(int pid, int tid, ProcTask task, int slotIndex, MemorySegment slot) {
-            int pidfd = Libc.pidfdOpenThread(tid);
-            if (pidfd < 0) {
-                throw new ErrnoException("pidfd_open(" + tid + ", PIDFD_THREAD)", -pidfd);
-            }
-            try {
-                boolean self = tid == Libc.gettid();
-                ProcTask foreign = self ? null : ProcTask.open(pid, tid);
-                try {
-                    if (self) {
-                        record.fill((byte) 0);
-                        record.set(JAVA_INT, TaskRecord.SLOT_INDEX, slotIndex);
-                    } else {
-                        seedFromProc(foreign, slot, record, slotIndex, schedstat, switches, buf);
-                    }
-                    record.set(JAVA_LONG, TaskRecord.SLOT, slot.address()); // the kernel pins this page
-                    key.set(JAVA_INT, 0, pidfd);
-                    long rc = tasks.updateInPlace(attr, key, record, BpfMap.ANY);
-                    if (rc < 0) {
-                        throw tasks.error("BPF_MAP_UPDATE_ELEM", rc);
-                    }
-                    if (self) {
-                        seedSelf(pidfd, tid);
-                    }
-                } finally {
-                    if (foreign != null) {
-                        foreign.close();
-                    }
-                }
-            } finally {
-                Libc.closeQuietly(pidfd);
-            }
-        }
-
-        /** Runs the seed program on this thread until no switch fell between the clock pair and the run. */
-        private void seedSelf(int pidfd, int tid) {
-            for (int tries = 0; tries < 20; tries++) {
-                long switchesBefore = Libc.threadSwitches();
-                long before = System.nanoTime();
-                long cpu = Libc.threadCpuTimeNanos();
-                long mono = System.nanoTime();
-                if (mono - before > 20_000) {
-                    continue; // preempted inside the pair
-                }
-                ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_ARG_CPU_TIME, cpu);
-                ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_ARG_MONOTONIC, mono);
-                ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_ARG_SWITCHES, switchesBefore);
-                long rc = seed.runInPlace(attr, ctx);
-                if (rc == SchedPrograms.SEED_OK) {
-                    return;
-                }
-                if (rc < 0) {
-                    key.set(JAVA_INT, 0, pidfd);
-                    tasks.deleteInPlace(attr, key);
-                    throw seed.runError(rc);
-                }
-                if (rc != SchedPrograms.SEED_SWITCHED) {
-                    throw new IllegalStateException("seeding thread " + tid + ": the seed program found no record (answer " + rc + ")");
-                }
-            }
-            key.set(JAVA_INT, 0, pidfd);
-            tasks.deleteInPlace(attr, key);
-            throw new IllegalStateException("seeding thread " + tid + ": switched out in each of 20 attempts");
+            registrar.register(pid, tid, slotIndex, slot, true);
         }
 
         @Override
         void unregister(int tid, ProcTask task, MemorySegment slot) {
-            if (SlotReader.getInt(slot, SlotLayout.STATE) == SlotLayout.STATE_EXITED) {
-                return; // the kernel freed the storage with the task (and its tid may name another thread now)
-            }
-            int pidfd = Libc.pidfdOpenThread(tid);
-            if (pidfd < 0) {
-                return; // gone: its storage went with it
-            }
-            try {
-                key.set(JAVA_INT, 0, pidfd);
-                long rc = tasks.deleteInPlace(attr, key);
-                if (rc < 0 && rc != -dev.taskshared.sys.Errno.ENOENT) {
-                    throw tasks.error("BPF_MAP_DELETE_ELEM", rc);
-                }
-            } finally {
-                Libc.closeQuietly(pidfd);
-            }
+            registrar.unregister(tid, slot, false);
         }
 
         @Override
@@ -683,18 +603,5 @@ public final class BpfPublisher implements Publisher {
         private static int pidMax() {
             return (int) dev.taskshared.sys.Sysctl.tryReadLong("kernel.pid_max").orElse(4 * 1024 * 1024); // PID_MAX_LIMIT on 64-bit
         }
-    }
-
-    /** BTF members of a layout's named u32 / u64 fields (padding skipped). */
-    private static List<BtfWriter.Member> membersOf(StructLayout layout, int u32, int u64) {
-        List<BtfWriter.Member> out = new ArrayList<>();
-        long offset = 0;
-        for (MemoryLayout m : layout.memberLayouts()) {
-            if (m.name().isPresent() && m instanceof ValueLayout v) {
-                out.add(new BtfWriter.Member(m.name().get(), v.byteSize() == 8 ? u64 : u32, offset));
-            }
-            offset += m.byteSize();
-        }
-        return out;
     }
 }

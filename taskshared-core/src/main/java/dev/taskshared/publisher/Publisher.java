@@ -75,6 +75,20 @@ public interface Publisher extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Why the registration in {@code slotIndex} was found dead by {@link #aliveAtReap} although its
+     * thread lives (its entry was taken away by another holder of a shared map), or null: the
+     * thread exited. Called by the registry, under its lock, before it frees the slot.
+     */
+    default String lostReason(int slotIndex) {
+        return null;
+    }
+
+    /** How numbers reach the slots, as {@code doctor --json} spells it: {@code task_storage}, {@code map_pages} or {@code procfs}. */
+    default String dataPathName() {
+        return "procfs";
+    }
+
     /** Why this publisher was chosen, for {@code doctor} and the API. */
     String description();
 

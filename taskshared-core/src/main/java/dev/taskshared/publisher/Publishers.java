@@ -2,7 +2,7 @@ package dev.taskshared.publisher;
 
 import dev.taskshared.Mode;
 
-/** Chooses the publisher: BPF when the process may use it, sampling otherwise, and says why. */
+/** Chooses the publisher: the host publisher when one is installed and open to this process, its own BPF programs when it may load them, sampling otherwise; and says why. */
 public final class Publishers {
     private Publishers() {
     }
@@ -20,18 +20,56 @@ public final class Publishers {
 
     /** Like {@link #start(Mode, long)} with a BPF data path forced ({@code null}: the best available). */
     public static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath) {
+        return start(requested, sampleIntervalNanos, dataPath, hostPublisherFromProperty());
+    }
+
+    /**
+     * The publisher in the library's order of preference, each time with the reason for not taking
+     * the better one: the host publisher installed at {@code hostDir} (null: do not look for one),
+     * this JVM's own BPF programs when it may load them, sampling otherwise.
+     */
+    public static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath, java.nio.file.Path hostDir) {
         if (requested == Mode.SAMPLING) {
             return new SamplingPublisher(sampleIntervalNanos, "sampling requested");
         }
+        String hostWhy;
+        if (dataPath == BpfPublisher.DataPath.MAP_PAGES) {
+            hostWhy = "the map-pages data path was requested (the host publisher uses task storage)";
+        } else if (hostDir == null) {
+            hostWhy = "not looked for (taskshared.hostPublisher=none)";
+        } else {
+            try {
+                return dev.taskshared.host.HostPublisher.open(hostDir);
+            } catch (RuntimeException | LinkageError e) {
+                hostWhy = e.getMessage();
+            }
+        }
         try {
-            return startBpf(dataPath);
+            BpfPublisher own = startBpf(dataPath);
+            own.noteHostPublisher(hostWhy);
+            return own;
         } catch (RuntimeException | LinkageError e) {
-            String why = e.getMessage();
+            String why = "host publisher: " + hostWhy + "; own programs: " + e.getMessage();
             if (requested == Mode.BPF) {
                 throw new UnsupportedOperationException("BPF mode requested but unavailable: " + why, e);
             }
             return new SamplingPublisher(sampleIntervalNanos, "BPF unavailable: " + why);
         }
+    }
+
+    /**
+     * The host publisher's directory from the system property {@code taskshared.hostPublisher}
+     * (default {@link dev.taskshared.host.HostPins#DEFAULT_DIR}), or null when it is {@code none}.
+     */
+    public static java.nio.file.Path hostPublisherFromProperty() {
+        String v = System.getProperty("taskshared.hostPublisher", dev.taskshared.host.HostPins.DEFAULT_DIR.toString());
+        if (v.equals("none")) {
+            return null;
+        }
+        if (v.isBlank() || !v.startsWith("/")) {
+            throw new IllegalArgumentException("taskshared.hostPublisher=" + v + ": expected an absolute directory or none");
+        }
+        return java.nio.file.Path.of(v);
     }
 
     /** The BPF publisher on {@code dataPath}, or on the best available one when null. */

@@ -267,7 +267,8 @@ final class SchedPrograms {
      * gets its final numbers and {@link SlotLayout#STATE_EXITED}; the same numbers go to the ring
      * buffer ({@link BpfExitEvent}), or the drop counter counts them. On the map-pages path the tid
      * also leaves {@code tidSlot} so that nothing writes the slot again (task storage is freed by
-     * the kernel with the task).
+     * the kernel with the task). With {@code exits} null (the host publisher, whose ring buffer
+     * nobody could share) only the slot is marked; {@code drops} is then unused.
      */
     static Instructions schedProcessExit(Lookup lookup, Kernel k, MapRef exits, MapRef drops, MapRef forget) {
         Asm a = new Asm();
@@ -283,6 +284,9 @@ final class SchedPrograms {
         a.st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0);
         a.st(W, R9, (int) SlotLayout.STATE, SlotLayout.STATE_EXITED);
         bumpSeq(a);
+        if (exits == null) {
+            return a.label("out").mov(R0, 0).exit().build();
+        }
         a.ldMap(R1, exits)
                 .mov(R2, EXIT_RECORD_SIZE)
                 .mov(R3, 0)

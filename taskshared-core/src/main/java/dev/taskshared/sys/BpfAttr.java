@@ -118,6 +118,8 @@ public final class BpfAttr {
         public static final long LOG_LEVEL = offset(LAYOUT, "log_level");
         public static final long LOG_SIZE = offset(LAYOUT, "log_size");
         public static final long LOG_BUF = offset(LAYOUT, "log_buf");
+        /** BPF_F_SLEEPABLE and friends. */
+        public static final long PROG_FLAGS = offset(LAYOUT, "prog_flags");
         public static final long PROG_NAME = offset(LAYOUT, "prog_name");
         public static final long EXPECTED_ATTACH_TYPE = offset(LAYOUT, "expected_attach_type");
         public static final long PROG_BTF_FD = offset(LAYOUT, "prog_btf_fd");

@@ -75,6 +75,8 @@ public final class Libc {
     private static final MethodHandle PREAD = errnoHandle("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle FTRUNCATE = errnoHandle("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle UNLINK = errnoHandle("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle MOUNT = errnoHandle("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle MMAP = errnoHandle("mmap",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = errnoHandle("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -282,6 +284,20 @@ public final class Libc {
         MemorySegment capture = captureSegment();
         try (Arena arena = Arena.ofConfined()) {
             check("unlink(" + path + ")", (int) UNLINK.invokeExact(capture, arena.allocateFrom(path)), capture);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * mount(2) of a file system with no source device and no options, for example the BPF file
+     * system: {@code mount("bpf", "/sys/fs/bpf", "bpf", 0)}. Needs CAP_SYS_ADMIN.
+     */
+    public static void mount(String source, String target, String fsType, long flags) {
+        MemorySegment capture = captureSegment();
+        try (Arena arena = Arena.ofConfined()) {
+            check("mount(" + source + ", " + target + ", " + fsType + ")", (int) MOUNT.invokeExact(capture, arena.allocateFrom(source),
+                    arena.allocateFrom(target), arena.allocateFrom(fsType), flags, MemorySegment.NULL), capture);
         } catch (Throwable t) {
             throw rethrow(t);
         }

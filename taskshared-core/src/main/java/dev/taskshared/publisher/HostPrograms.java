@@ -1,0 +1,164 @@
+package dev.taskshared.publisher;
+
+import dev.taskshared.bpf.AttachType;
+import dev.taskshared.bpf.BpfLink;
+import dev.taskshared.bpf.BpfMap;
+import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.ProgramSpec;
+import dev.taskshared.bpf.ProgramType;
+import dev.taskshared.bpf.asm.Instructions;
+import dev.taskshared.bpf.asm.MapRef;
+import dev.taskshared.bpf.btf.Btf;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The task-storage programs loaded once for a whole host, to be pinned by the host publisher's
+ * install: the task-storage map, {@value #SWITCH} on sched_switch and {@value #EXIT} on
+ * sched_process_exit (BTF-typed, attached through links), and the seed program {@value #SEED}.
+ * The same program bodies as a JVM's own {@link BpfPublisher} ({@link SchedPrograms}), with two
+ * differences that sharing needs:
+ *
+ * <ul>
+ *   <li>the exit program only marks the slot exited and writes its final numbers (a ring buffer
+ *   has one consumer: a shared one would let one JVM steal another's exit records);
+ *   <li>the seed program is of type SYSCALL (sleepable): any holder of its descriptor may run it
+ *   on its own thread with BPF_PROG_TEST_RUN, but the kernel cannot attach a SYSCALL program to
+ *   anything (EINVAL), so handing it to unprivileged processes lets them seed, not trace.
+ * </ul>
+ *
+ * Loading needs CAP_BPF and CAP_PERFMON (root). Closing releases this process's descriptors; the
+ * programs stay attached as long as their links are pinned.
+ */
+public final class HostPrograms implements AutoCloseable {
+    /** Program names, as the kernel lists them (distinct from a JVM's own {@code ts_*} programs). */
+    public static final String SWITCH = "tsh_switch";
+    public static final String EXIT = "tsh_exit";
+    public static final String SEED = "tsh_seed";
+
+    private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
+    private final BpfMap tasks;
+    private final BpfProgram switchProgram;
+    private final BpfProgram exitProgram;
+    private final BpfProgram seed;
+    private final BpfLink switchLink;
+    private final BpfLink exitLink;
+
+    private HostPrograms() {
+        try {
+            tasks = own(TaskStorageMap.create("tsh_tasks"));
+            Btf btf = Btf.vmlinux();
+            SchedPrograms.Kernel k = SchedPrograms.Kernel.fromBtf(btf, true);
+            Bodies bodies = bodies(tasks, k);
+            switchProgram = own(BpfProgram.load(typed(bodies.switchProgram(), btf, "sched_switch").named(SWITCH)));
+            exitProgram = own(BpfProgram.load(typed(bodies.exitProgram(), btf, "sched_process_exit").named(EXIT)));
+            seed = own(BpfProgram.load(ProgramSpec.of(ProgramType.SYSCALL, bodies.seed()).withFlags(ProgramSpec.F_SLEEPABLE).named(SEED)));
+            switchLink = own(BpfLink.tracing(switchProgram));
+            exitLink = own(BpfLink.tracing(exitProgram));
+        } catch (RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the map, loads the three programs and attaches two of them. The programs run from
+     * here on, for as long as this object or pins of its links exist.
+     *
+     * @throws RuntimeException with the kernel's reason (an ErrnoException with hints, or a
+     *     VerifierException carrying the verifier's log)
+     */
+    public static HostPrograms load() {
+        return new HostPrograms();
+    }
+
+    private record Bodies(Instructions switchProgram, Instructions exitProgram, Instructions seed) {
+    }
+
+    private static Bodies bodies(MapRef tasks, SchedPrograms.Kernel k) {
+        SchedPrograms.Lookup lookup = new SchedPrograms.TaskStorageLookup(tasks);
+        return new Bodies(SchedPrograms.schedSwitch(lookup, k), SchedPrograms.schedProcessExit(lookup, k, null, null, null),
+                SchedPrograms.seed(lookup, k));
+    }
+
+    private static ProgramSpec typed(Instructions insns, Btf btf, String tracepoint) {
+        return ProgramSpec.of(ProgramType.TRACING, insns).withAttach(AttachType.TRACE_RAW_TP, btf.rawTracepointTypeId(tracepoint));
+    }
+
+    /**
+     * A digest of the three programs this library would install on this kernel (SHA-256 of their
+     * instructions, map references zeroed, first 8 bytes in hex): two installs with the same
+     * fingerprint run the same code. Reads the kernel's BTF; loads nothing.
+     */
+    public static String fingerprint() {
+        MapRef placeholder = new MapRef() {
+            @Override
+            public int fd() {
+                return 0;
+            }
+
+            @Override
+            public String name() {
+                return "";
+            }
+        };
+        Bodies b = bodies(placeholder, SchedPrograms.Kernel.fromBtf(Btf.vmlinux(), true));
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Instructions insns : List.of(b.switchProgram(), b.exitProgram(), b.seed())) {
+                byte[] code = insns.encode();
+                sha.update(ByteBuffer.allocate(4).putInt(code.length).array());
+                sha.update(code);
+            }
+            return HexFormat.of().formatHex(sha.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+        }
+    }
+
+    public BpfMap tasks() {
+        return tasks;
+    }
+
+    public BpfProgram switchProgram() {
+        return switchProgram;
+    }
+
+    public BpfProgram exitProgram() {
+        return exitProgram;
+    }
+
+    public BpfProgram seed() {
+        return seed;
+    }
+
+    public BpfLink switchLink() {
+        return switchLink;
+    }
+
+    public BpfLink exitLink() {
+        return exitLink;
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    /** Closes this process's descriptors: unpinned links detach their programs now. Idempotent. */
+    @Override
+    public void close() {
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "closing a BPF object", e);
+            }
+        }
+        owned.clear();
+    }
+}
