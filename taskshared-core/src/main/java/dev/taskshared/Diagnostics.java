@@ -7,6 +7,9 @@ import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.asm.Asm;
 import dev.taskshared.bpf.asm.Reg;
 import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.host.HostInfo;
+import dev.taskshared.host.HostInstaller;
+import dev.taskshared.host.HostPublisher;
 import dev.taskshared.publisher.BpfPublisher;
 import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.SlotLayout;
@@ -48,9 +51,11 @@ public final class Diagnostics {
      * @param modeReason why
      * @param dataPath how numbers would reach the slots: {@code task_storage}, {@code map_pages} or {@code procfs}
      * @param dataPathReason why that one
+     * @param hostPublisher whether the host publisher can be used by this process, and why not
+     * @param hostPublisherVersion the installed host publisher's version, or null when none can be read
      */
     public record Report(String mode, String modeReason, String dataPath, String dataPathReason, String kernel, Check rseq, Check bpf, Check btf, Check tracefs,
-                         Check taskstats, Check delayacct) {
+                         Check taskstats, Check delayacct, Check hostPublisher, String hostPublisherVersion) {
         /** The checks by name, in report order. */
         public Map<String, Check> checks() {
             Map<String, Check> m = new LinkedHashMap<>();
@@ -60,6 +65,7 @@ public final class Diagnostics {
             m.put("tracefs", tracefs);
             m.put("taskstats", taskstats);
             m.put("delayacct", delayacct);
+            m.put("host_publisher", hostPublisher);
             return m;
         }
     }
@@ -67,17 +73,52 @@ public final class Diagnostics {
     private Diagnostics() {
     }
 
-    /** Probes everything. Takes milliseconds; loads and unloads a BPF program when allowed. */
+    /**
+     * Probes everything, in the library's order: the host publisher, then this process's own
+     * programs, then sampling. Takes milliseconds; loads and unloads a BPF program when allowed.
+     */
     public static Report probe() {
         Check bpf = probeBpf();
         Check rseq = probeRseq();
+        String[] hostVersion = {null};
+        Check host = probeHost(Publishers.hostPublisherFromProperty(), hostVersion);
         String[] path = {"procfs", "no BPF publisher: a thread reads /proc"};
-        Check publisher = bpf.available() ? probePublisher(path) : bpf;
+        Check publisher;
+        if (host.available()) {
+            publisher = host;
+            path[0] = "task_storage";
+            path[1] = "the host publisher's task-local storage with user pointers";
+        } else {
+            publisher = bpf.available() ? probePublisher(path) : bpf;
+        }
         String mode = publisher.available() ? "bpf" : "sampling";
-        String modeReason = publisher.available() ? publisher.reason()
-                : "BPF is not available (" + publisher.reason() + "): a thread samples /proc every "
-                        + Long.getLong("taskshared.sampleIntervalMillis", 10) + " ms";
-        return new Report(mode, modeReason, path[0], path[1], kernel(), rseq, bpf, probeBtf(), probeTracefs(), probeTaskstats(), probeDelayacct());
+        String modeReason = publisher.available()
+                ? publisher.reason() + (host.available() ? "" : "; host publisher not used: " + host.reason())
+                : "BPF is not available (host publisher: " + host.reason() + "; own programs: " + publisher.reason()
+                        + "): a thread samples /proc every " + Long.getLong("taskshared.sampleIntervalMillis", 10) + " ms";
+        return new Report(mode, modeReason, path[0], path[1], kernel(), rseq, bpf, probeBtf(), probeTracefs(), probeTaskstats(), probeDelayacct(),
+                host, hostVersion[0]);
+    }
+
+    /**
+     * Whether the host publisher at {@code dir} opens for this process (as the library would open
+     * it, without registering anything); {@code version} receives its version when its record can be read.
+     */
+    static Check probeHost(Path dir, String[] version) {
+        if (dir == null) {
+            return Check.no("not looked for (taskshared.hostPublisher=none)");
+        }
+        try (HostPublisher p = HostPublisher.open(dir)) {
+            version[0] = p.info().describe();
+            return Check.yes(p.description());
+        } catch (RuntimeException | LinkageError e) {
+            try {
+                version[0] = HostInstaller.readInfo(dir).map(HostInfo.Content::describe).orElse(null);
+            } catch (RuntimeException unreadable) {
+                version[0] = null; // not in the group: the record is closed to this process too
+            }
+            return Check.no(e.getMessage());
+        }
     }
 
     static String kernel() {

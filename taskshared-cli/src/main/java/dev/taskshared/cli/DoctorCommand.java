@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code taskshared doctor}: what this machine offers and which mode the library would run in. */
 @Command(name = "doctor", mixinStandardHelpOptions = true,
-        description = "Probe the kernel, rseq, BPF, BTF/tracefs, taskstats and delay accounting for real, "
+        description = "Probe the kernel, rseq, BPF, BTF/tracefs, taskstats, delay accounting and the host publisher for real, "
                 + "and say which mode the library would run in and why.")
 public final class DoctorCommand implements Callable<Integer> {
 
@@ -47,6 +47,9 @@ public final class DoctorCommand implements Callable<Integer> {
                 Map<String, Object> j = new LinkedHashMap<>();
                 j.put("available", c.available());
                 j.put("reason", c.reason());
+                if (name.equals("host_publisher")) {
+                    j.put("version", r.hostPublisherVersion());
+                }
                 o.put(name, j);
             });
             o.put("sampling", sampling);

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
             TopCommand.class,
             ExitsCommand.class,
             BenchCommand.class,
+            PublisherCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Callable<Integer> {

@@ -129,6 +129,7 @@ public final class TopCommand implements Callable<Integer> {
         o.put("source", m.source());
         o.put("unreadable_slots", m.unreadableSlots());
         o.put("sample_period_ns", m.samplePeriodNanos());
+        o.put("sampled_threads", m.sampledThreads());
         List<Map<String, Object>> ts = new ArrayList<>();
         for (ThreadSample t : threads) {
             Map<String, Object> j = new LinkedHashMap<>();

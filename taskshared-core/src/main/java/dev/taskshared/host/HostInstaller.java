@@ -1,7 +1,9 @@
 package dev.taskshared.host;
 
 import dev.taskshared.Feature;
+import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
+import dev.taskshared.bpf.BpfProgram;
 import dev.taskshared.bpf.MapSpec;
 import dev.taskshared.publisher.HostPrograms;
 import dev.taskshared.sys.ErrnoException;
@@ -75,7 +77,7 @@ public final class HostInstaller {
      *     {@code replace} is false, saying what is there
      * @throws ErrnoException with the kernel's reason when loading or pinning fails (EPERM: not root)
      */
-    public static Installed install(Options o) throws IOException {
+    public static Installed install(Options o) throws IOException, InterruptedException {
         Path dir = o.dir().toAbsolutePath().normalize();
         boolean mounted = ensureBpfFs(dir);
         HostGroup group = HostGroup.resolve(o.group());
@@ -144,13 +146,31 @@ public final class HostInstaller {
     }
 
     /**
+     * What an uninstall did.
+     *
+     * @param removed the pin names removed (empty: nothing was installed)
+     * @param detached ids of the programs the removed links had attached, gone from the kernel since
+     * @param stillLoaded ids of those programs the kernel still had 2 s after (some process holds them open)
+     */
+    public record Uninstalled(List<String> removed, List<Integer> detached, List<Integer> stillLoaded) {
+    }
+
+    /**
      * Removes every pin of an install at {@code dir}, and the directory: the programs detach as
      * soon as the last link pin goes (no process holds their links); the map lives on only while
-     * some JVM still holds it, unwritten. Pins of other names are left, and named.
-     *
-     * @return the names removed (empty: nothing was installed there)
+     * some JVM still holds it, unwritten. Pins of other names are left, and named. Then waits up
+     * to 2 s for the kernel to free the programs the links attached.
      */
-    public static List<String> uninstall(Path dir) throws IOException {
+    public static Uninstalled uninstall(Path dir) throws IOException, InterruptedException {
+        List<Integer> attached = new ArrayList<>();
+        for (String link : List.of(HostPins.SWITCH_LINK, HostPins.EXIT_LINK)) {
+            Path pin = dir.resolve(link);
+            if (Files.exists(pin, LinkOption.NOFOLLOW_LINKS)) {
+                try (BpfLink l = BpfLink.openPinned(pin)) {
+                    attached.add(l.programId());
+                }
+            }
+        }
         List<String> removed = new ArrayList<>();
         for (String name : HostPins.ALL) {
             if (Files.deleteIfExists(dir.resolve(name))) {
@@ -168,7 +188,19 @@ public final class HostInstaller {
             }
             Files.delete(dir);
         }
-        return removed;
+        // The kernel frees a detached program after an RCU grace period: wait for it, briefly.
+        List<Integer> still = new ArrayList<>(attached);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (!still.isEmpty()) {
+            still.removeIf(id -> !BpfProgram.exists(id));
+            if (still.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        List<Integer> detached = new ArrayList<>(attached);
+        detached.removeAll(still);
+        return new Uninstalled(removed, detached, still);
     }
 
     /** The info record of an install at {@code dir}, or empty when there is none. Root (or the group) only. */

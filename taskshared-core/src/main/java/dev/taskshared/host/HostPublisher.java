@@ -272,25 +272,24 @@ public final class HostPublisher implements Publisher {
             return false;
         }
         long s = SlotReader.getLong(slot, SlotLayout.PCOUNT);
-        if (s != lastPcount[slotIndex]) {
-            lastPcount[slotIndex] = s; // the kernel wrote it since the last pass: it is being published
-            lastCpuTime[slotIndex] = -1;
-            return true;
-        }
         int pid = pids[slotIndex];
         int tid = tids[slotIndex];
+        long cpu = -1;
         if (pid == ownPid) {
-            long cpu;
             try {
                 cpu = Libc.clockGettimeNanos((~tid << 3) | 6); // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
             } catch (RuntimeException gone) {
                 return true; // exited: its exit mark says so, or the backstop of a thorough pass
             }
-            long before = lastCpuTime[slotIndex];
-            lastCpuTime[slotIndex] = cpu;
-            if (before < 0 || cpu == before) {
-                return true; // did not run since the last pass: nothing to check
-            }
+        }
+        long cpuBefore = lastCpuTime[slotIndex];
+        lastCpuTime[slotIndex] = cpu;
+        if (s != lastPcount[slotIndex]) {
+            lastPcount[slotIndex] = s; // the kernel wrote it since the last pass: it is being published
+            return true;
+        }
+        if (pid == ownPid && cpu == cpuBefore) {
+            return true; // did not run since the last pass: nothing to check
         }
         long kernelPcount = kernelPcount(pid, tid);
         long seen = SlotReader.getLong(slot, SlotLayout.PCOUNT); // after the kernel's: a switch between only raises the kernel's

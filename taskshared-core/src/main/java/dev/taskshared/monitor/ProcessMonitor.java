@@ -6,6 +6,7 @@ import dev.taskshared.StatsSnapshot;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
 import dev.taskshared.publisher.BpfPageOpener;
+import dev.taskshared.publisher.RegistrationConflictException;
 import dev.taskshared.region.HeaderInfo;
 import dev.taskshared.region.RegionReader;
 import dev.taskshared.region.SlotLayout;
@@ -36,6 +37,9 @@ public final class ProcessMonitor implements AutoCloseable {
     private final int pid;
     private final RegionReader reader;
     private final TaskShared own;
+    /** For threads the host publisher's map already has an entry for (their own process registered them): sampled from /proc. */
+    private TaskShared sampled;
+    private final Set<Integer> sampledTids = new HashSet<>();
     private final Map<Integer, ThreadStats> handles = new HashMap<>();
     private final Map<Integer, Long> lastSum = new HashMap<>();
     private final Map<Integer, String> names = new HashMap<>();
@@ -82,6 +86,15 @@ public final class ProcessMonitor implements AutoCloseable {
         return pid;
     }
 
+    /**
+     * Threads read by sampling /proc although this monitor's own publisher is the host
+     * publisher: another process (their own) registered them in its map, and a monitor never
+     * takes a registration away. 0 when reading a region, or when none conflicted.
+     */
+    public int sampledThreads() {
+        return sampledTids.size();
+    }
+
     /** The mode of the publisher whose numbers this monitor reads. */
     public Mode mode() {
         return reader != null ? reader.header().mode() : own.mode();
@@ -93,7 +106,9 @@ public final class ProcessMonitor implements AutoCloseable {
             HeaderInfo h = reader.header();
             return "the process's own region " + reader.path() + " (" + h.mode() + ")";
         }
-        return "threads registered by this monitor: " + own.modeDescription();
+        return "threads registered by this monitor: " + own.modeDescription()
+                + (sampledTids.isEmpty() ? "" : "; " + sampledTids.size() + " thread(s) registered by their own process in the host "
+                        + "publisher's map are sampled from /proc instead of taken away");
     }
 
     /**
@@ -118,7 +133,7 @@ public final class ProcessMonitor implements AutoCloseable {
         handles.entrySet().removeIf(e -> {
             boolean gone = !live.contains(e.getKey()) || e.getValue().isReleased();
             if (gone) {
-                own.release(e.getKey());
+                (sampledTids.remove(e.getKey()) ? sampled : own).release(e.getKey());
             }
             return gone;
         });
@@ -126,6 +141,13 @@ public final class ProcessMonitor implements AutoCloseable {
             if (!handles.containsKey(tid)) {
                 try {
                     handles.put(tid, own.register(tid));
+                } catch (RegistrationConflictException e) {
+                    // Registered by someone else (its own JVM, through the host publisher): never take it away.
+                    if (sampled == null) {
+                        sampled = TaskShared.builder().watchProcess(pid).mode(Mode.SAMPLING).build();
+                    }
+                    handles.put(tid, sampled.register(tid));
+                    sampledTids.add(tid);
                 } catch (ErrnoException e) {
                     if (Files.exists(Path.of("/proc/" + pid + "/task/" + tid))) {
                         throw e; // the thread is there: a real failure (EPERM, EMFILE, ...), not an exit
@@ -188,7 +210,7 @@ public final class ProcessMonitor implements AutoCloseable {
                     continue;
                 }
                 if (snapshot.tid() != 0) {
-                    out.add(toSample(snapshot, elapsed, sums));
+                    out.add(toSample(snapshot, elapsed, sums, this::supports));
                 }
             }
         } else {
@@ -198,7 +220,7 @@ public final class ProcessMonitor implements AutoCloseable {
                 } catch (IllegalStateException e) {
                     continue; // exited meanwhile: its slot was freed
                 }
-                out.add(toSample(snapshot, elapsed, sums));
+                out.add(toSample(snapshot, elapsed, sums, h::supports));
             }
         }
         lastSum.clear();
@@ -208,24 +230,24 @@ public final class ProcessMonitor implements AutoCloseable {
         return out;
     }
 
-    private ThreadSample toSample(StatsSnapshot s, double elapsedNanos, Map<Integer, Long> sums) {
+    private ThreadSample toSample(StatsSnapshot s, double elapsedNanos, Map<Integer, Long> sums, java.util.function.Predicate<Feature> supports) {
         int tid = s.tid();
         long sum = s.sumExecRuntimeNanos();
-        if (supports(Feature.ON_CPU_SINCE) && s.onCpuSinceNanos() != 0) {
+        if (supports.test(Feature.ON_CPU_SINCE) && s.onCpuSinceNanos() != 0) {
             sum += Math.max(0, System.nanoTime() - s.onCpuSinceNanos()); // running now: count up to this moment
         }
         sums.put(tid, sum);
         Long before = lastSum.get(tid);
         // A thread cannot use more than the time that passed: the estimate between switches may count steal time.
         double pct = before == null || elapsedNanos <= 0 ? -1 : Math.min(100.0, Math.max(0, 100.0 * (sum - before) / elapsedNanos));
-        return new ThreadSample(tid, name(tid), supports(Feature.CPU) ? s.cpu() : -1,
-                supports(Feature.SUM_EXEC_RUNTIME) ? sum : -1,
-                supports(Feature.RUN_DELAY) ? s.runDelayNanos() : -1,
-                supports(Feature.PCOUNT) ? s.pcount() : -1,
-                supports(Feature.OFF_CPU) ? s.offCpuNanosAt(System.nanoTime()) : -1,
-                supports(Feature.NVCSW) ? s.nvcsw() : -1,
-                supports(Feature.NIVCSW) ? s.nivcsw() : -1,
-                supports(Feature.MIGRATIONS) ? s.migrations() : -1,
+        return new ThreadSample(tid, name(tid), supports.test(Feature.CPU) ? s.cpu() : -1,
+                supports.test(Feature.SUM_EXEC_RUNTIME) ? sum : -1,
+                supports.test(Feature.RUN_DELAY) ? s.runDelayNanos() : -1,
+                supports.test(Feature.PCOUNT) ? s.pcount() : -1,
+                supports.test(Feature.OFF_CPU) ? s.offCpuNanosAt(System.nanoTime()) : -1,
+                supports.test(Feature.NVCSW) ? s.nvcsw() : -1,
+                supports.test(Feature.NIVCSW) ? s.nivcsw() : -1,
+                supports.test(Feature.MIGRATIONS) ? s.migrations() : -1,
                 pct);
     }
 
@@ -246,6 +268,9 @@ public final class ProcessMonitor implements AutoCloseable {
         }
         if (own != null) {
             own.close();
+        }
+        if (sampled != null) {
+            sampled.close();
         }
     }
 }
