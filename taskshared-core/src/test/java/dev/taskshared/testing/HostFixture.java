@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  * A host publisher installed for one test class, and everything it needs, created and undone by
  * the fixture: a private BPF file system mounted on a temporary directory (never the host's
  * /sys/fs/bpf, so a real install is untouched), a group and two system users with a random
- * suffix ({@code tsg…}, {@code tsm…} in the group, {@code tso…} not), and the install itself.
+ * suffix ({@code tsg…}; {@code tsm…} and {@code tsn…} in the group, {@code tso…} not), and the install itself.
  * {@link #close()} undoes all of it, and a shutdown hook does too if the JVM ends first.
  *
  * <p>Child JVMs run as those users through {@code setpriv} (uid, gid and supplementary groups
@@ -35,18 +35,23 @@ public final class HostFixture implements AutoCloseable {
     private final int gid;
     private final String member;
     private final int memberUid;
+    private final String member2;
+    private final int member2Uid;
     private final String outsider;
     private final int outsiderUid;
     private final Thread hook;
     private boolean closed;
 
-    private HostFixture(Path mountPoint, String group, int gid, String member, int memberUid, String outsider, int outsiderUid) {
+    private HostFixture(Path mountPoint, String group, int gid, String member, int memberUid, String member2, int member2Uid,
+                        String outsider, int outsiderUid) {
         this.mountPoint = mountPoint;
         this.dir = mountPoint.resolve("taskshared");
         this.group = group;
         this.gid = gid;
         this.member = member;
         this.memberUid = memberUid;
+        this.member2 = member2;
+        this.member2Uid = member2Uid;
         this.outsider = outsider;
         this.outsiderUid = outsiderUid;
         this.hook = new Thread(this::undoQuietly, "host-fixture-cleanup");
@@ -68,14 +73,16 @@ public final class HostFixture implements AutoCloseable {
             run("groupadd", "--system", group);
             undo.add("groupdel " + group);
             String member = "tsm" + suffix;
+            String member2 = "tsn" + suffix;
             String outsider = "tso" + suffix;
-            for (String user : List.of(member, outsider)) {
+            for (String user : List.of(member, member2, outsider)) {
                 run("useradd", "--system", "--no-create-home", "--no-user-group", "--shell", "/usr/sbin/nologin", user);
                 undo.add("userdel " + user);
             }
             run("usermod", "-a", "-G", group, member);
+            run("usermod", "-a", "-G", group, member2);
             f = new HostFixture(mount, group, Integer.parseInt(run("getent", "group", group).split(":")[2]), member, uid(member),
-                    outsider, uid(outsider));
+                    member2, uid(member2), outsider, uid(outsider));
             HostInstaller.install(options.apply(HostInstaller.Options.defaults().dir(f.dir).group(group)));
             return f;
         } catch (Exception | Error e) {
@@ -136,8 +143,8 @@ public final class HostFixture implements AutoCloseable {
         return outsiderUid;
     }
 
-    /** Who a child JVM runs as. */
-    public enum As { MEMBER, OUTSIDER }
+    /** Who a child JVM runs as: two users of the group, and one not in it. */
+    public enum As { MEMBER, MEMBER2, OUTSIDER }
 
     /**
      * Starts a child JVM running {@code mainClass} with {@code args} as {@code who}, with the
@@ -150,8 +157,13 @@ public final class HostFixture implements AutoCloseable {
         if (pidNamespace) {
             cmd.addAll(List.of("/usr/bin/unshare", "--pid", "--fork", "--mount-proc"));
         }
-        boolean inGroup = who == As.MEMBER;
-        cmd.addAll(List.of("/usr/bin/setpriv", "--reuid", Integer.toString(inGroup ? memberUid : outsiderUid),
+        boolean inGroup = who != As.OUTSIDER;
+        int uid = switch (who) {
+            case MEMBER -> memberUid;
+            case MEMBER2 -> member2Uid;
+            case OUTSIDER -> outsiderUid;
+        };
+        cmd.addAll(List.of("/usr/bin/setpriv", "--reuid", Integer.toString(uid),
                 "--regid", inGroup ? Integer.toString(gid) : "65534", "--groups", inGroup ? Integer.toString(gid) : "65534",
                 "--inh-caps=-all", "--bounding-set=-all"));
         cmd.addAll(List.of(java, "-XX:-UsePerfData", "-Xmx64m", "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.hostPublisher=" + dir));
@@ -284,6 +296,7 @@ public final class HostFixture implements AutoCloseable {
             first = e;
         }
         runQuietly("userdel", member);
+        runQuietly("userdel", member2);
         runQuietly("userdel", outsider);
         runQuietly("groupdel", group);
         runQuietly("umount", mountPoint.toString());

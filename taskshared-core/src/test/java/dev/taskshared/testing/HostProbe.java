@@ -193,31 +193,54 @@ public final class HostProbe {
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine(); // until the test closes stdin
     }
 
+    /**
+     * Each thread's numbers from a monitor of {@code pid} must lie between the kernel's before and
+     * after the sample that produced them (1% + 2 ms, pcount within 3, beyond the bracket); a
+     * thread sampled from /proc (registered by its own JVM) only below the kernel's after.
+     */
     private static void top(int pid) throws Exception {
         try (ProcessMonitor m = ProcessMonitor.open(pid, null)) {
             m.sample();
             Thread.sleep(300);
+            java.util.Map<Integer, long[]> before = schedstats(pid);
             List<ThreadSample> threads = m.sample();
+            java.util.Map<Integer, long[]> after = schedstats(pid);
             System.out.println("top mode " + m.mode() + " sampled " + m.sampledThreads() + " threads " + threads.size());
             System.out.println("top source " + m.source());
             int checked = 0;
             for (ThreadSample t : threads) {
-                long[] k;
-                try {
-                    k = Kernel.schedstat(t.tid());
-                } catch (RuntimeException gone) {
-                    continue;
+                long[] b = before.get(t.tid());
+                long[] a = after.get(t.tid());
+                if (b == null || a == null) {
+                    continue; // started or ended around the sample
                 }
-                // Sampled threads are as of the sampler's last pass: compare pcount loosely for those.
-                long pcountSlack = m.sampledThreads() > 0 ? 1_000 : 3;
-                if (Math.abs(t.sumExecRuntimeNanos() - k[0]) > k[0] / 100 + 2_000_000 + (m.sampledThreads() > 0 ? 300_000_000L : 0)
-                        || Math.abs(t.pcount() - k[2]) > pcountSlack) {
-                    System.out.println("MISMATCH tid " + t.tid() + ": top " + t + " vs schedstat " + k[0] + " " + k[1] + " " + k[2]);
+                long tolerance = a[0] / 100 + 2_000_000;
+                boolean sampled = m.sampledThreads() > 0;
+                boolean ok = t.sumExecRuntimeNanos() <= a[0] + tolerance && t.pcount() <= a[2] + 3
+                        && (sampled || t.sumExecRuntimeNanos() >= b[0] - tolerance && t.pcount() >= b[2] - 3);
+                if (!ok) {
+                    System.out.println("MISMATCH tid " + t.tid() + ": top " + t + " vs schedstat before " + java.util.Arrays.toString(b)
+                            + " after " + java.util.Arrays.toString(a));
                 }
                 checked++;
             }
             System.out.println("checked " + checked);
         }
+    }
+
+    private static java.util.Map<Integer, long[]> schedstats(int pid) throws java.io.IOException {
+        java.util.Map<Integer, long[]> m = new java.util.HashMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    int tid = Integer.parseInt(t.getFileName().toString());
+                    m.put(tid, Kernel.schedstat(tid));
+                } catch (RuntimeException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        return m;
     }
 
     private static void attack(Path dir, int pid, int tid) throws Exception {
@@ -254,6 +277,8 @@ public final class HostProbe {
                 tasks.update(key, record, BpfMap.ANY);
                 Thread.sleep(300);
                 long written = slot.get(ValueLayout.JAVA_LONG, 32); // pcount, as the kernel wrote it into this process's page
+                // Delete before the page is freed: the kernel keeps writing a registered page, even after free() reuses it.
+                tasks.delete(key);
                 Libc.closeQuietly(pidfd);
                 System.out.println("replaced entry: the kernel wrote pcount " + written + " into the attacker's own page");
             }
