@@ -18,10 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * {@code taskshared publisher install | uninstall}: loads the task-storage programs once for the
@@ -80,6 +83,7 @@ public final class HostInstaller {
     public static Installed install(Options o) throws IOException, InterruptedException {
         Path dir = o.dir().toAbsolutePath().normalize();
         boolean mounted = ensureBpfFs(dir);
+        List<Path> opened = ensureSearchable(dir.getParent());
         HostGroup group = HostGroup.resolve(o.group());
         HostInfo.Content want = HostInfo.current(Feature.allKnown() & ~o.withheldFeatures(), true, libraryVersion(),
                 HostPrograms.fingerprint(), group.gid());
@@ -125,7 +129,9 @@ public final class HostInstaller {
         }
         return new Installed(true, (replaced ? "replaced the install at " : "installed at ") + dir + ": " + want.describe()
                 + "; the map is given to group " + group.name() + " (gid " + group.gid() + ")"
-                + (mounted ? "; mounted the BPF file system at " + dir.getParent() : ""), want, group);
+                + (mounted ? "; mounted the BPF file system at " + dir.getParent() : "")
+                + (opened.isEmpty() ? "" : "; gave others search permission (x, not read) on " + opened + " so that members can reach " + dir),
+                want, group);
     }
 
     private interface Pinner {
@@ -236,6 +242,28 @@ public final class HostInstaller {
         }
         Libc.mount("bpf", parent.toString(), "bpf", 0);
         return true;
+    }
+
+    /**
+     * Gives others search permission on {@code parent} and its ancestors in the same BPF file
+     * system where they lack it (systemd mounts /sys/fs/bpf 0700): without it no member could
+     * reach the pins. Search only: the names of other pins stay unlistable, and each pin keeps
+     * its own mode. Returns the directories changed; uninstall leaves them so (another install
+     * may rely on it).
+     */
+    static List<Path> ensureSearchable(Path parent) throws IOException {
+        List<Path> changed = new ArrayList<>();
+        for (Path p = parent; p != null && fsType(p).equals("bpf"); p = p.getParent()) {
+            Set<PosixFilePermission> mode = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS);
+            if (!mode.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                Set<PosixFilePermission> searchable = EnumSet.copyOf(mode);
+                searchable.add(PosixFilePermission.OTHERS_EXECUTE);
+                searchable.add(PosixFilePermission.GROUP_EXECUTE);
+                Files.setPosixFilePermissions(p, searchable);
+                changed.add(p);
+            }
+        }
+        return changed;
     }
 
     static String fsType(Path p) throws IOException {

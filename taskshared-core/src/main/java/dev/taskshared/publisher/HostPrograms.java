@@ -9,6 +9,8 @@ import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.bpf.asm.MapRef;
 import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.sys.Errno;
+import dev.taskshared.sys.ErrnoException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,7 +52,7 @@ public final class HostPrograms implements AutoCloseable {
 
     private HostPrograms() {
         try {
-            tasks = own(TaskStorageMap.create("tsh_tasks"));
+            tasks = own(createTaskStorage());
             Btf btf = Btf.vmlinux();
             SchedPrograms.Kernel k = SchedPrograms.Kernel.fromBtf(btf, true);
             Bodies bodies = bodies(tasks, k);
@@ -62,6 +64,20 @@ public final class HostPrograms implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             close();
             throw e;
+        }
+    }
+
+    /** The shared map; on a kernel without {@code __uptr} in task storage, an error that says so. */
+    private static BpfMap createTaskStorage() {
+        try {
+            return TaskStorageMap.create("tsh_tasks");
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.EPERM) {
+                throw e;
+            }
+            throw new UnsupportedOperationException("the host publisher needs task-local storage whose value holds a user pointer "
+                    + "(__uptr, Linux 6.13+), and this kernel refused the map: " + e.getMessage()
+                    + ". JVMs on this host use programs of their own when privileged (the map-pages data path), sampling otherwise", e);
         }
     }
 

@@ -67,6 +67,8 @@ class HostInstallTest {
 
     @Test
     void pinsHaveTheDocumentedOwnersAndModes() throws Exception {
+        // The BPF file system's root was mounted 0700 as systemd does: install made it searchable, not readable.
+        assertOwnerAndMode(dir().getParent(), "rwx--x--x", 0);
         assertOwnerAndMode(dir(), "rwxr-x---", fixture.gid());
         assertOwnerAndMode(dir().resolve(HostPins.TASKS), "rw-rw----", fixture.gid());
         assertOwnerAndMode(dir().resolve(HostPins.SEED), "rw-rw----", fixture.gid());

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskshared.testing.HostFixture;
 import dev.taskshared.testing.HostFixture.As;
 import dev.taskshared.testing.HostProbe;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -15,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The trust boundary, tested with child JVMs run as unprivileged users (every capability
  * dropped): a member of the group gets BPF mode through the host publisher, also inside a PID
- * namespace, with numbers that agree with its own /proc (1% + 2 ms, pcount within 3); a user
+ * namespace and as a pod of dist/kubernetes/app-pod.yaml (the BPF file system mounted read-only elsewhere), with
+ * numbers that agree with its own /proc (1% + 2 ms, pcount within 3); a user
  * outside it gets sampling with the reason; a member cannot remove pins, open the links, load or
  * attach programs, or open another member's region, but can replace another member's thread
  * entry, which that JVM then reports as lost; {@code top} of a foreign process through the host
@@ -49,10 +52,24 @@ class HostUsersTest {
         assertMemberSelf(out);
     }
 
+    @Test
+    void aPodWithTheBpfFileSystemMountedReadOnlyAndTheGroupAsASupplementaryGroupGetsBpfMode() throws Exception {
+        Path mountAt = Files.createTempDirectory("taskshared-pod-");
+        try (HostFixture.Child c = fixture.startInContainer(As.MEMBER, mountAt, HostProbe.class, "self", "10")) {
+            assertMemberSelf(c.finish(120), mountAt.resolve(fixture.dir().getFileName()));
+        } finally {
+            Files.delete(mountAt); // the bind mount lived in the child's mount namespace only
+        }
+    }
+
     private static void assertMemberSelf(List<String> out) {
+        assertMemberSelf(out, fixture.dir());
+    }
+
+    private static void assertMemberSelf(List<String> out, Path dir) {
         String all = String.join("\n", out);
         assertThat(out).as(all).contains("mode BPF task_storage", "utime supported true", "checked 10");
-        assertThat(out).as(all).anyMatch(l -> l.startsWith("why host publisher at " + fixture.dir()));
+        assertThat(out).as(all).anyMatch(l -> l.startsWith("why host publisher at " + dir));
         assertThat(out).as(all).anyMatch(l -> l.startsWith("doctor mode bpf host_publisher true version "));
         assertThat(out).as(all).noneMatch(l -> l.startsWith("MISMATCH"));
     }

@@ -30,6 +30,8 @@ import java.util.function.Predicate;
  */
 public final class HostFixture implements AutoCloseable {
     private final Path mountPoint;
+    private Path classPathCopy;
+    private String readableClassPath;
     private final Path dir;
     private final String group;
     private final int gid;
@@ -69,6 +71,8 @@ public final class HostFixture implements AutoCloseable {
         try {
             Libc.mount("bpf", mount.toString(), "bpf", 0);
             mounted = true;
+            // As systemd mounts /sys/fs/bpf: only root may enter; the install must make it searchable.
+            Files.setPosixFilePermissions(mount, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
             String group = "tsg" + suffix;
             run("groupadd", "--system", group);
             undo.add("groupdel " + group);
@@ -152,10 +156,29 @@ public final class HostFixture implements AutoCloseable {
      * new PID namespace.
      */
     public Child start(As who, boolean pidNamespace, List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
+        return start(who, pidNamespace, null, jvmOptions, mainClass, args);
+    }
+
+    /**
+     * Starts a child JVM the way a container of dist/kubernetes/app-pod.yaml runs: in new PID and
+     * mount namespaces, with the whole BPF file system bind-mounted read-only at {@code mountAt}
+     * (an empty directory) and the library pointed at the pin directory there, as {@code who}
+     * with the group as a supplementary group only.
+     */
+    public Child startInContainer(As who, Path mountAt, Class<?> mainClass, String... args) throws IOException {
+        return start(who, true, mountAt, List.of(), mainClass, args);
+    }
+
+    private Child start(As who, boolean pidNamespace, Path mountAt, List<String> jvmOptions, Class<?> mainClass, String... args)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>();
         if (pidNamespace) {
             cmd.addAll(List.of("/usr/bin/unshare", "--pid", "--fork", "--mount-proc"));
+        }
+        if (mountAt != null) { // the bind mount is made in the new mount namespace, before privileges are dropped
+            cmd.addAll(List.of("/bin/sh", "-c", "mount --bind -o ro \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh", mountPoint.toString(),
+                    mountAt.toString()));
         }
         boolean inGroup = who != As.OUTSIDER;
         int uid = switch (who) {
@@ -163,12 +186,14 @@ public final class HostFixture implements AutoCloseable {
             case MEMBER2 -> member2Uid;
             case OUTSIDER -> outsiderUid;
         };
+        // A container's user: its own primary group (65534 stands in), the install's group as a supplementary one.
         cmd.addAll(List.of("/usr/bin/setpriv", "--reuid", Integer.toString(uid),
-                "--regid", inGroup ? Integer.toString(gid) : "65534", "--groups", inGroup ? Integer.toString(gid) : "65534",
+                "--regid", inGroup && mountAt == null ? Integer.toString(gid) : "65534", "--groups", inGroup ? Integer.toString(gid) : "65534",
                 "--inh-caps=-all", "--bounding-set=-all"));
-        cmd.addAll(List.of(java, "-XX:-UsePerfData", "-Xmx64m", "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.hostPublisher=" + dir));
+        cmd.addAll(List.of(java, "-XX:-UsePerfData", "-Xmx64m", "--enable-native-access=ALL-UNNAMED",
+                "-Dtaskshared.hostPublisher=" + (mountAt != null ? mountAt.resolve(dir.getFileName()) : dir)));
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        cmd.addAll(List.of("-cp", readableClassPath(), mainClass.getName()));
         cmd.addAll(List.of(args));
         return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
@@ -265,6 +290,44 @@ public final class HostFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * This JVM's class path as the unprivileged users can read it: a copy of every entry in a
+     * temporary directory open to all, made once. The build's own paths may not be (a Maven
+     * repository under /root is 0700; a CI checkout may be too), and a JVM silently skips a class
+     * path entry it cannot read.
+     */
+    private synchronized String readableClassPath() throws IOException {
+        if (readableClassPath == null) {
+            Path copy = Files.createTempDirectory("taskshared-cp-");
+            classPathCopy = copy;
+            List<String> entries = new ArrayList<>();
+            int i = 0;
+            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                Path from = Path.of(entry);
+                if (!Files.exists(from)) {
+                    continue;
+                }
+                Path to = copy.resolve(i++ + "-" + from.getFileName());
+                try (var tree = Files.walk(from)) {
+                    for (Path p : tree.toList()) {
+                        Path target = to.resolve(from.relativize(p).toString());
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(target);
+                            Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                        } else {
+                            Files.copy(p, target);
+                            Files.setPosixFilePermissions(target, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                        }
+                    }
+                }
+                entries.add(to.toString());
+            }
+            Files.setPosixFilePermissions(copy, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            readableClassPath = String.join(java.io.File.pathSeparator, entries);
+        }
+        return readableClassPath;
+    }
+
     /** Uninstalls, removes the users and group, unmounts and deletes the BPF file system. Idempotent. */
     @Override
     public synchronized void close() throws Exception {
@@ -301,6 +364,9 @@ public final class HostFixture implements AutoCloseable {
         runQuietly("groupdel", group);
         runQuietly("umount", mountPoint.toString());
         Files.deleteIfExists(mountPoint);
+        if (classPathCopy != null) {
+            runQuietly("rm", "-rf", classPathCopy.toString());
+        }
         if (first != null) {
             throw first;
         }
