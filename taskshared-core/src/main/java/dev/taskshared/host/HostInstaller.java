@@ -19,6 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -241,6 +242,9 @@ public final class HostInstaller {
                     + "(mount -t bpf bpf " + parent + ") or choose a --dir under " + HostPins.BPF_FS);
         }
         Libc.mount("bpf", parent.toString(), "bpf", 0);
+        // A new bpffs root is 1777 (anyone may pin there): make it what systemd mounts (0700),
+        // plus the search permission members need to reach the pin directory.
+        Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx--x--x"));
         return true;
     }
 
