@@ -165,7 +165,7 @@ public final class ThreadStats {
         }
         if (now < 0) {
             checkLive();
-            now = Thread.currentThread() == owner ? Libc.threadCpuTimeNanos() : Libc.clockGettimeNanos(threadCpuClock(tid));
+            now = Thread.currentThread() == owner ? Libc.threadCpuTimeNanos() : Libc.threadCpuTimeNanos(tid);
         }
         // The estimate between switches counts interrupt and steal time as CPU; the kernel's sum at
         // the next switch does not: never step back.
@@ -175,11 +175,6 @@ public final class ThreadStats {
         }
         cpuTimeFloor = now;
         return now;
-    }
-
-    /** The CPU-time clock of thread {@code tid}: MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
-    private static int threadCpuClock(int tid) {
-        return (~tid << 3) | 6;
     }
 
     /**

@@ -72,7 +72,7 @@ public final class HousekeepingCost {
             Thread.sleep(2000);
             int reaper = threadNamed("taskshared-reap");
             long process0 = Libc.clockGettimeNanos(CLOCK_PROCESS_CPUTIME_ID);
-            long reaper0 = SamplingCost.cpuOf(reaper);
+            long reaper0 = Libc.threadCpuTimeNanos(reaper);
             java.util.Map<String, Long> threads0 = cpuByThreadName();
             long wall0 = System.nanoTime();
             Thread.sleep(window.toMillis());
@@ -83,7 +83,7 @@ public final class HousekeepingCost {
                 threads1.entrySet().stream().sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
                         .forEach(e -> System.out.printf("    %-20s %8.3f ms%n", e.getKey(), e.getValue() / 1e6));
             }
-            long reaperCpu = SamplingCost.cpuOf(reaper) - reaper0;
+            long reaperCpu = Libc.threadCpuTimeNanos(reaper) - reaper0;
             long wall = System.nanoTime() - wall0;
             for (Thread t : workers) {
                 t.interrupt();

@@ -75,14 +75,14 @@ public final class SamplingCost {
             int sampler = samplerTid();
             awaitPasses(ts, 3, window);
             long passes0 = ts.samplePasses();
-            long cpu0 = cpuOf(sampler);
+            long cpu0 = Libc.threadCpuTimeNanos(sampler);
             long wall0 = System.nanoTime();
             long end = wall0 + window.toNanos();
             while (System.nanoTime() < end || ts.samplePasses() - passes0 < 3) {
                 Thread.sleep(50);
             }
             long passes = ts.samplePasses() - passes0;
-            long cpu = cpuOf(sampler) - cpu0;
+            long cpu = Libc.threadCpuTimeNanos(sampler) - cpu0;
             long wall = System.nanoTime() - wall0;
             long live = ts.samplePeriodNanos();
             for (Thread t : workers) {
@@ -113,10 +113,5 @@ public final class SamplingCost {
     /** The kernel id of this JVM's sampler thread (its comm is "taskshared-samp", 15 bytes of the name). */
     public static int samplerTid() throws IOException {
         return HousekeepingCost.threadNamed("taskshared-samp");
-    }
-
-    /** Thread {@code tid}'s CPU time: its CPU-time clock, MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED). */
-    public static long cpuOf(int tid) {
-        return Libc.clockGettimeNanos((~tid << 3) | 6);
     }
 }

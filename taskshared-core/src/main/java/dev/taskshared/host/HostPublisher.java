@@ -277,7 +277,7 @@ public final class HostPublisher implements Publisher {
         long cpu = -1;
         if (pid == ownPid) {
             try {
-                cpu = Libc.clockGettimeNanos((~tid << 3) | 6); // MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)
+                cpu = Libc.threadCpuTimeNanos(tid);
             } catch (RuntimeException gone) {
                 return true; // exited: its exit mark says so, or the backstop of a thorough pass
             }
