@@ -102,15 +102,23 @@ class CliBehaviourTest {
     void exitsSaysHowManyRecordsItDidNotPrint() throws Exception {
         var why = TaskstatsClient.unavailableReason();
         Privileged.require("taskstats", why.isEmpty(), why.orElse(""));
-        // Exits in bursts of 100 for as long as the command runs: whichever record stops it (ours
-        // or another process's), more are queued behind it.
+        // Exits in bursts of 100 at once (100 threads released together) for as long as the command
+        // runs: whichever record stops it (ours or another process's), more are queued behind it.
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
         Thread burst = Thread.ofPlatform().start(() -> {
             while (!done.get()) {
+                java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
                 List<Thread> ts = new ArrayList<>();
                 for (int i = 0; i < 100; i++) {
-                    ts.add(Thread.ofPlatform().start(() -> { }));
+                    ts.add(Thread.ofPlatform().start(() -> {
+                        try {
+                            go.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }));
                 }
+                go.countDown();
                 for (Thread t : ts) {
                     try {
                         t.join();
