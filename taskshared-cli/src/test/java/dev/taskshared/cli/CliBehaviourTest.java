@@ -128,13 +128,30 @@ class CliBehaviourTest {
                 }
             }
         });
-        CommandsTest.Run r;
+        // The first record's output is slow (300 ms in its flush), so that records queue behind it.
+        java.io.StringWriter out = new java.io.StringWriter() {
+            private boolean held;
+
+            @Override
+            public void flush() {
+                if (!held && getBuffer().length() > 0) {
+                    held = true;
+                    dev.taskshared.testing.Work.sleep(300);
+                }
+            }
+        };
+        java.io.StringWriter err = new java.io.StringWriter();
+        int code;
         try {
-            r = CommandsTest.run("exits", "--json", "--count", "1", "--timeout", "10");
+            CommandLine cl = Main.newCommandLine();
+            cl.setOut(new java.io.PrintWriter(out));
+            cl.setErr(new java.io.PrintWriter(err));
+            code = cl.execute("exits", "--json", "--count", "1", "--timeout", "10");
         } finally {
             done.set(true);
             burst.join();
         }
+        CommandsTest.Run r = new CommandsTest.Run(code, out.toString(), err.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out().lines().toList()).hasSize(1);
         assertThat(r.err()).containsPattern("taskshared: \\d+ exit records? (were|was) received but not printed \\(stopped by --count 1\\)");
