@@ -90,7 +90,7 @@ final class Registry implements AutoCloseable {
             Registration r = bySlot.get(e.slot());
             // Only if that registration's thread is gone: the slot may already serve a new thread
             // (even one with the same tid) whose registration must stay.
-            if (r != null && !publisher.alive(r.task, region.slot(r.slotIndex), reapBuffer)) {
+            if (r != null && !publisher.alive(r.task, r.slotIndex, region.slot(r.slotIndex), reapBuffer)) {
                 if (r.tid != e.tid()) { // a PID namespace: the program saw the host's tid
                     e = new BpfExitEvent(r.tid, e.tgid(), e.cpu(), e.slot(), e.exitTimeNanos(), e.sumExecRuntimeNanos(), e.runDelayNanos(),
                             e.pcount(), e.offCpuNanos(), e.nvcsw(), e.nivcsw(), e.migrations(), e.comm());
@@ -133,7 +133,7 @@ final class Registry implements AutoCloseable {
         if (existing != null) {
             Thread previous = existing.owner == null ? null : existing.owner.get();
             if (!existing.ownerDead() && (owner == null || previous == owner)
-                    && publisher.alive(existing.task, region.slot(existing.slotIndex), reapBuffer)) {
+                    && publisher.alive(existing.task, existing.slotIndex, region.slot(existing.slotIndex), reapBuffer)) {
                 return existing.handle;
             }
             free(existing); // the tid was reused by a new thread after the old one died
@@ -237,7 +237,7 @@ final class Registry implements AutoCloseable {
             // exits, and freeing the slot then would hide the exit from a BPF publisher. On the
             // task-storage path that word is the slot's state (loads only, no /proc read).
             MemorySegment slot = region.slot(r.slotIndex);
-            if (thorough ? !publisher.alive(r.task, slot, reapBuffer)
+            if (thorough ? !publisher.alive(r.task, r.slotIndex, slot, reapBuffer)
                     : !publisher.aliveAtReap(r.task, slot, r.slotIndex, reapPasses, reapBuffer)) {
                 dead.add(r);
             }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -35,11 +36,22 @@ public final class PublisherCommand implements Callable<Integer> {
         throw Main.usageError(spec, "missing a subcommand: install, uninstall or status");
     }
 
-    static Path checkedDir(CommandSpec spec, Path dir) {
-        if (!dir.isAbsolute()) {
-            throw Main.usageError(spec, "--dir must be an absolute path, got " + dir);
+    /** {@code --dir}, shared by the subcommands. */
+    static final class PinDir {
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
+
+        @Option(names = "--dir", paramLabel = "PATH", defaultValue = HostPins.DEFAULT_DIR_NAME,
+                description = "Pin directory, in a BPF file system (default ${DEFAULT-VALUE}).")
+        Path dir;
+
+        /** The directory, absolute and normalized, or a usage error. */
+        Path get() {
+            if (!dir.isAbsolute()) {
+                throw Main.usageError(mixee, "--dir must be an absolute path, got " + dir);
+            }
+            return dir.normalize();
         }
-        return dir.normalize();
     }
 
     @Command(name = "install", mixinStandardHelpOptions = true,
@@ -51,9 +63,8 @@ public final class PublisherCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", paramLabel = "PATH", defaultValue = "/sys/fs/bpf/taskshared",
-                description = "Pin directory, in a BPF file system (default ${DEFAULT-VALUE}).")
-        Path dir;
+        @Mixin
+        PinDir dir;
 
         @Option(names = "--group", paramLabel = "NAME|GID", defaultValue = HostPins.DEFAULT_GROUP,
                 description = "Group given read-write access to the map (default ${DEFAULT-VALUE}, created if missing); "
@@ -65,7 +76,7 @@ public final class PublisherCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
-            Path d = checkedDir(spec, dir);
+            Path d = dir.get();
             HostInstaller.Installed r;
             try {
                 r = HostInstaller.install(HostInstaller.Options.defaults().dir(d).group(group).replace(replace));
@@ -91,13 +102,12 @@ public final class PublisherCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", paramLabel = "PATH", defaultValue = "/sys/fs/bpf/taskshared",
-                description = "Pin directory (default ${DEFAULT-VALUE}).")
-        Path dir;
+        @Mixin
+        PinDir dir;
 
         @Override
         public Integer call() throws Exception {
-            Path d = checkedDir(spec, dir);
+            Path d = dir.get();
             HostInstaller.Uninstalled u;
             try {
                 u = HostInstaller.uninstall(d);
@@ -127,9 +137,8 @@ public final class PublisherCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--dir", paramLabel = "PATH", defaultValue = "/sys/fs/bpf/taskshared",
-                description = "Pin directory (default ${DEFAULT-VALUE}).")
-        Path dir;
+        @Mixin
+        PinDir dir;
 
         @Option(names = "--json", description = "One JSON object.")
         boolean json;
@@ -143,7 +152,7 @@ public final class PublisherCommand implements Callable<Integer> {
             if (!(seconds > 0 && seconds <= 600)) {
                 throw Main.usageError(spec, "--seconds must be in (0, 600], got " + seconds);
             }
-            HostStatus s = HostStatus.probe(checkedDir(spec, dir), Duration.ofMillis(Math.round(seconds * 1000)));
+            HostStatus s = HostStatus.probe(dir.get(), Duration.ofMillis(Math.round(seconds * 1000)));
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(toJson(s)));

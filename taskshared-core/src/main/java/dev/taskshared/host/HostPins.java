@@ -25,7 +25,9 @@ import java.util.Set;
  */
 public final class HostPins {
     /** Where {@code taskshared publisher install} pins, and where libraries look, by default. */
-    public static final Path DEFAULT_DIR = Path.of("/sys/fs/bpf/taskshared");
+    public static final String DEFAULT_DIR_NAME = "/sys/fs/bpf/taskshared";
+    /** {@link #DEFAULT_DIR_NAME} as a path. */
+    public static final Path DEFAULT_DIR = Path.of(DEFAULT_DIR_NAME);
     /** Where the BPF file system is normally mounted. */
     public static final Path BPF_FS = Path.of("/sys/fs/bpf");
     /** The group the map is given to by default. */

@@ -81,7 +81,6 @@ public final class HostPublisher implements Publisher {
     private final long[] lastPcount = new long[MAX_SLOTS];
     private final long[] lastCpuTime = new long[MAX_SLOTS];
     private final String[] lost = new String[MAX_SLOTS];
-    private final java.util.Map<Long, Integer> indexByAddress = new java.util.HashMap<>();
     private final BitSet registered = new BitSet();
     private final BitSet exitReported = new BitSet();
     private final SlotValues pollValues = new SlotValues();
@@ -236,26 +235,19 @@ public final class HostPublisher implements Publisher {
         lastCpuTime[slotIndex] = -1;
         lost[slotIndex] = null;
         registered.set(slotIndex);
-        indexByAddress.put(slot.address(), slotIndex);
         exitReported.clear(slotIndex);
     }
 
     @Override
     public synchronized void unregister(int tid, ProcTask task, int slotIndex, MemorySegment slot) {
         registered.clear(slotIndex);
-        indexByAddress.remove(slot.address());
         slots[slotIndex] = null;
         registrar.unregister(tid, slot, lost[slotIndex] != null); // a taken entry is someone else's now
     }
 
     @Override
-    public boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
-        return SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED && lostAt(slot) == null;
-    }
-
-    private synchronized String lostAt(MemorySegment slot) {
-        Integer i = indexByAddress.get(slot.address());
-        return i == null ? null : lost[i];
+    public synchronized boolean alive(ProcTask task, int slotIndex, MemorySegment slot, MemorySegment buf) {
+        return SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED && lost[slotIndex] == null;
     }
 
     /**

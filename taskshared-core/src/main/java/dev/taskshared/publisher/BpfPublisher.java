@@ -288,7 +288,7 @@ public final class BpfPublisher implements Publisher {
     }
 
     @Override
-    public boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
+    public boolean alive(ProcTask task, int slotIndex, MemorySegment slot, MemorySegment buf) {
         // The exit program marks the slot on both paths; the map-pages path also has the kernel's /proc word.
         return SlotReader.getInt(slot, SlotLayout.STATE) != SlotLayout.STATE_EXITED && (!path.needsProcTask() || task.alive(buf));
     }

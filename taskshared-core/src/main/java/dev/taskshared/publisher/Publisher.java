@@ -48,9 +48,10 @@ public interface Publisher extends AutoCloseable {
 
     /**
      * Whether the registered thread still exists, for reclaiming the slots of threads that died
-     * without releasing them; {@code buf} is scratch of {@link ProcTask#BUFFER_SIZE} bytes.
+     * without releasing them; {@code slot} is the slot numbered {@code slotIndex}; {@code buf} is
+     * scratch of {@link ProcTask#BUFFER_SIZE} bytes.
      */
-    default boolean alive(ProcTask task, MemorySegment slot, MemorySegment buf) {
+    default boolean alive(ProcTask task, int slotIndex, MemorySegment slot, MemorySegment buf) {
         return task.alive(buf);
     }
 
@@ -60,7 +61,7 @@ public interface Publisher extends AutoCloseable {
      * (a backstop), so that idle registered threads cost next to nothing.
      */
     default boolean aliveAtReap(ProcTask task, MemorySegment slot, int slotIndex, long pass, MemorySegment buf) {
-        return alive(task, slot, buf);
+        return alive(task, slotIndex, slot, buf);
     }
 
     /**
