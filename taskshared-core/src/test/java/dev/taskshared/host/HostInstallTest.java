@@ -16,6 +16,7 @@ import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.publisher.HostPrograms;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.testing.BlockedWorkers;
 import dev.taskshared.testing.HostFixture;
 import dev.taskshared.testing.HostProbe;
 import dev.taskshared.testing.Work;
@@ -136,37 +137,14 @@ class HostInstallTest {
             assertThat(ts.dataPath()).isEqualTo("task_storage");
             assertThat(ts.modeDescription()).startsWith("host publisher at " + dir());
             assertThat(ts.bpfProgramInfo()).as("no programs of its own").isEmpty();
-            List<ThreadStats> handles = new ArrayList<>();
-            CountDownLatch done = new CountDownLatch(6);
-            CountDownLatch release = new CountDownLatch(1);
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                long burn = 2_000_000L * (i + 1);
-                threads.add(Thread.ofPlatform().start(() -> {
-                    ThreadStats me = ts.currentThread();
-                    synchronized (handles) {
-                        handles.add(me);
-                    }
-                    for (int k = 0; k < 5; k++) {
-                        Work.burnCpu(burn);
-                        Work.sleep(2);
-                    }
-                    done.countDown();
-                    awaitQuietly(release);
-                }));
-            }
-            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
-            Thread.sleep(50);
-            for (ThreadStats h : handles) {
-                assertThat(HostProbe.compareBlocked(h)).isNull();
-                assertThat(h.supports(Feature.UTIME)).isTrue();
-                assertThat(h.utimeNanos() + h.stimeNanos()).as("seeded utime+stime").isPositive();
-                assertThat(h.offCpuNanos()).as("5 sleeps of 2 ms").isGreaterThanOrEqualTo(5 * 2_000_000L);
-            }
-            assertThat(HostStatus.probe(dir(), Duration.ofMillis(1)).registeredTasks()).isEqualTo(6);
-            release.countDown();
-            for (Thread t : threads) {
-                t.join();
+            try (BlockedWorkers workers = BlockedWorkers.start(6, ts::currentThread)) {
+                for (ThreadStats h : workers.handles()) {
+                    assertThat(HostProbe.compareBlocked(h)).isNull();
+                    assertThat(h.supports(Feature.UTIME)).isTrue();
+                    assertThat(h.utimeNanos() + h.stimeNanos()).as("seeded utime+stime").isPositive();
+                    assertThat(h.offCpuNanos()).as("5 sleeps of 2 ms").isGreaterThanOrEqualTo(5 * 2_000_000L);
+                }
+                assertThat(HostStatus.probe(dir(), Duration.ofMillis(1)).registeredTasks()).isEqualTo(6);
             }
         }
         assertThat(HostStatus.probe(dir(), Duration.ofMillis(1)).registeredTasks()).as("exited threads leave no entry").isZero();
@@ -405,13 +383,5 @@ class HostInstallTest {
             Thread.sleep(20);
         }
         assertThat(BpfProgram.exists(id)).as("program %d detached", id).isFalse();
-    }
-
-    private static void awaitQuietly(CountDownLatch l) {
-        try {
-            l.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

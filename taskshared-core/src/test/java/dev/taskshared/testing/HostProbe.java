@@ -71,40 +71,17 @@ public final class HostProbe {
         if (ts.mode() != dev.taskshared.Mode.BPF) {
             return;
         }
-        List<ThreadStats> handles = new ArrayList<>();
-        CountDownLatch done = new CountDownLatch(n);
-        CountDownLatch release = new CountDownLatch(1);
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int burn = 2_000_000 * (i % 5 + 1);
-            threads.add(Thread.ofPlatform().start(() -> {
-                ThreadStats me = TaskShared.current();
-                synchronized (handles) {
-                    handles.add(me);
+        try (BlockedWorkers workers = BlockedWorkers.start(n, TaskShared::current)) {
+            int checked = 0;
+            for (ThreadStats h : workers.handles()) {
+                String bad = compareBlocked(h);
+                if (bad != null) {
+                    System.out.println("MISMATCH " + bad);
                 }
-                for (int k = 0; k < 5; k++) {
-                    Work.burnCpu(burn);
-                    Work.sleep(2);
-                }
-                done.countDown();
-                await(release);
-            }));
-        }
-        done.await();
-        Thread.sleep(50);
-        int checked = 0;
-        for (ThreadStats h : handles) {
-            String bad = compareBlocked(h);
-            if (bad != null) {
-                System.out.println("MISMATCH " + bad);
+                checked++;
             }
-            checked++;
-        }
-        System.out.println("utime supported " + handles.get(0).supports(dev.taskshared.Feature.UTIME));
-        System.out.println("checked " + checked);
-        release.countDown();
-        for (Thread t : threads) {
-            t.join();
+            System.out.println("utime supported " + workers.handles().get(0).supports(dev.taskshared.Feature.UTIME));
+            System.out.println("checked " + checked);
         }
         ts.close();
     }

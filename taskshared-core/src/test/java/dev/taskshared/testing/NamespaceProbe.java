@@ -3,9 +3,6 @@ package dev.taskshared.testing;
 import dev.taskshared.StatsSnapshot;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Run in a child JVM (inside a PID namespace by {@code PidNamespaceTest}): registers 30 threads
@@ -22,35 +19,10 @@ public final class NamespaceProbe {
         System.out.println("data_path " + ts.dataPath());
         System.out.println("mode " + ts.mode() + " " + ts.modeDescription());
         int n = 30;
-        CountDownLatch done = new CountDownLatch(n);
-        CountDownLatch release = new CountDownLatch(1);
-        List<ThreadStats> handles = new ArrayList<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int burn = 2_000_000 * (i % 5 + 1);
-            Thread t = Thread.ofPlatform().start(() -> {
-                ThreadStats me = TaskShared.current();
-                synchronized (handles) {
-                    handles.add(me);
-                }
-                for (int k = 0; k < 5; k++) {
-                    Work.burnCpu(burn);
-                    Work.sleep(2);
-                }
-                done.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
-            threads.add(t);
-        }
-        done.await();
-        Thread.sleep(50);
+        BlockedWorkers workers = BlockedWorkers.start(n, TaskShared::current);
         int checked = 0;
         StatsSnapshot s = new StatsSnapshot();
-        for (ThreadStats h : handles) {
+        for (ThreadStats h : workers.handles()) {
             h.snapshot(s);
             long[] k = Kernel.schedstat(h.tid());
             long[] sw = Kernel.switches(h.tid());
@@ -65,10 +37,7 @@ public final class NamespaceProbe {
             checked++;
         }
         System.out.println("checked " + checked);
-        release.countDown();
-        for (Thread t : threads) {
-            t.join();
-        }
+        workers.close();
         ts.close();
     }
 }
