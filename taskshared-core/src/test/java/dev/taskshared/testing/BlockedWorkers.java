@@ -9,8 +9,9 @@ import java.util.function.Supplier;
 
 /**
  * Threads with known work, then blocked, for comparing their slots with their /proc: each
- * registers (through {@code register}), burns 2-10 ms of CPU and sleeps 2 ms five times, then
- * blocks until {@link #close}. {@link #start} returns once all of them are blocked.
+ * registers (through {@code register}), burns 4-12 ms of CPU and sleeps 2 ms five times, then
+ * blocks until {@link #close}. {@link #start} returns once all of them are blocked. A burn is at
+ * least one 4 ms scheduler tick, so that every worker is charged tick-sampled utime/stime too.
  */
 public final class BlockedWorkers implements AutoCloseable {
     private final List<ThreadStats> handles = new ArrayList<>();
@@ -24,7 +25,7 @@ public final class BlockedWorkers implements AutoCloseable {
         BlockedWorkers w = new BlockedWorkers();
         CountDownLatch done = new CountDownLatch(n);
         for (int i = 0; i < n; i++) {
-            long burn = 2_000_000L * (i % 5 + 1);
+            long burn = 2_000_000L * (i % 5 + 2);
             w.threads.add(Thread.ofPlatform().start(() -> {
                 ThreadStats me = register.get();
                 synchronized (w.handles) {
