@@ -7,6 +7,7 @@ import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
+import dev.taskshared.region.SlotWriter;
 import dev.taskshared.sys.Bpf;
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.ErrnoException;
@@ -94,7 +95,7 @@ public final class TaskStorageRegistrar {
                     throw tasks.error("BPF_MAP_UPDATE_ELEM", rc);
                 }
                 if (task == null) {
-                    seedSelf(pidfd, tid);
+                    seedSelf(pid, tid, slotIndex, slot, pidfd);
                 }
             } finally {
                 if (task != null) {
@@ -106,8 +107,11 @@ public final class TaskStorageRegistrar {
         }
     }
 
-    /** Runs the seed program on this thread until no switch fell between the clock pair and the run. */
-    private void seedSelf(int pidfd, int tid) {
+    /**
+     * Runs the seed program on this thread until no switch fell between the clock pair and the
+     * run; after 20 runs that each saw a switch, seeds from user space ({@link #seedSelfUnderTracer}).
+     */
+    private void seedSelf(int pid, int tid, int slotIndex, MemorySegment slot, int pidfd) {
         for (int tries = 0; tries < 20; tries++) {
             long switchesBefore = Libc.threadSwitches();
             long before = System.nanoTime();
@@ -133,8 +137,33 @@ public final class TaskStorageRegistrar {
                         + "): another holder of the map deleted it meanwhile");
             }
         }
-        delete(pidfd);
-        throw new IllegalStateException("seeding thread " + tid + ": switched out in each of 20 attempts");
+        seedSelfUnderTracer(pid, tid, slotIndex, slot, pidfd);
+    }
+
+    /**
+     * Every seed run saw a switch since its clock pair: something switches this thread out at
+     * every system call, as a tracer does (strace, gdb). The record is still unseeded, so the
+     * programs leave the slot alone: fill it from getrusage, the CPU clock and schedstat, saying
+     * "off CPU" (readers take the CPU clock until the first switch-in the programs see, rather
+     * than trust a clock pair a switch may have split), then mark the record seeded.
+     */
+    private void seedSelfUnderTracer(int pid, int tid, int slotIndex, MemorySegment slot, int pidfd) {
+        try (ProcTask task = ProcTask.open(pid, tid)) {
+            BpfPublisher.seedFromProc(task, slot, record, slotIndex, schedstat, switches, buf);
+        } catch (RuntimeException e) {
+            delete(pidfd);
+            throw e;
+        }
+        int seq = SlotWriter.begin(slot);
+        SlotWriter.putLong(slot, SlotLayout.ON_CPU_SINCE_NS, 0);
+        SlotWriter.end(slot, seq);
+        record.set(JAVA_LONG, TaskRecord.SLOT, slot.address());
+        key.set(JAVA_INT, 0, pidfd);
+        long rc = tasks.updateInPlace(attr, key, record, BpfMap.EXIST);
+        if (rc < 0) {
+            delete(pidfd);
+            throw tasks.error("BPF_MAP_UPDATE_ELEM (seeding thread " + tid + " from user space)", rc);
+        }
     }
 
     private void delete(int pidfd) {
