@@ -13,7 +13,7 @@ import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
 import dev.taskshared.monitor.ProcessMonitor;
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.publisher.HostPrograms;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.BlockedWorkers;
@@ -153,7 +153,7 @@ class HostInstallTest {
     @Test
     void exitListenersHearOfExitsThroughTheSlot() throws Exception {
         try (TaskShared ts = TaskShared.builder().hostPublisher(dir()).build()) {
-            BlockingQueue<BpfExitEvent> exits = new ArrayBlockingQueue<>(16);
+            BlockingQueue<ThreadExit> exits = new ArrayBlockingQueue<>(16);
             int[] tid = new int[1];
             try (AutoCloseable l = ts.onThreadExit(exits::add)) {
                 Thread t = Thread.ofPlatform().start(() -> {
@@ -161,7 +161,7 @@ class HostInstallTest {
                     Work.burnCpu(5_000_000);
                 });
                 t.join();
-                BpfExitEvent e = exits.poll(5, TimeUnit.SECONDS);
+                ThreadExit e = exits.poll(5, TimeUnit.SECONDS);
                 assertThat(e).as("exit of thread %d", tid[0]).isNotNull();
                 assertThat(e.tid()).isEqualTo(tid[0]);
                 assertThat(e.tgid()).isEqualTo(Libc.getpid());
@@ -298,7 +298,7 @@ class HostInstallTest {
     void aPublisherInstalledWithFeaturesWithheldOffersTheRest() throws Exception {
         Path second = dir().resolveSibling("withheld");
         try {
-            HostInstaller.install(HostInstaller.Options.defaults().dir(second).group(fixture.group()).withhold(Feature.UTIME, Feature.STIME));
+            HostInstaller.install(HostInstaller.Options.defaults().dir(second).group(fixture.group()).withhold(dev.taskshared.region.SlotFeature.UTIME, dev.taskshared.region.SlotFeature.STIME));
             try (TaskShared ts = TaskShared.builder().hostPublisher(second).build()) {
                 assertThat(ts.modeDescription()).startsWith("host publisher at " + second);
                 assertThat(ts.supports(Feature.UTIME)).isFalse();
