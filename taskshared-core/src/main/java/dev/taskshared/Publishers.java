@@ -86,15 +86,19 @@ final class Publishers {
      * or {@code map_pages}), or null (the best available).
      */
     static BpfPublisher.DataPath dataPathFromProperty() {
-        String v = System.getProperty("taskshared.dataPath", "auto");
+        return dataPathNamed(System.getProperty("taskshared.dataPath", "auto"), "taskshared.dataPath");
+    }
+
+    /** The data path named {@code v} as {@code doctor --json} spells it; null for {@code auto} or null (the best available). */
+    static BpfPublisher.DataPath dataPathNamed(String v, String what) {
+        if (v == null || v.equals("auto")) {
+            return null;
+        }
         for (BpfPublisher.DataPath p : BpfPublisher.DataPath.values()) {
             if (p.jsonName().equals(v)) {
                 return p;
             }
         }
-        if (!v.equals("auto")) {
-            throw new IllegalArgumentException("taskshared.dataPath=" + v + ": expected auto, task_storage or map_pages");
-        }
-        return null;
+        throw new IllegalArgumentException(what + "=" + v + ": expected auto, task_storage or map_pages");
     }
 }

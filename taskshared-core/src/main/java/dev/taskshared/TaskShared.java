@@ -351,10 +351,14 @@ public final class TaskShared implements AutoCloseable, ThreadExitSource {
 
         /**
          * Force the BPF data path (default: the best the kernel offers, or the system property
-         * {@code taskshared.dataPath}): task-local storage with user pointers (Linux 6.13+), or map pages.
+         * {@code taskshared.dataPath}): {@code task_storage} (task-local storage with user pointers,
+         * Linux 6.13+) or {@code map_pages}, as {@link TaskShared#dataPath()} names them; {@code auto}
+         * or null: the best available.
+         *
+         * @throws IllegalArgumentException for any other name
          */
-        public Builder dataPath(dev.taskshared.publisher.BpfPublisher.DataPath path) {
-            this.dataPath = path;
+        public Builder dataPath(String name) {
+            this.dataPath = Publishers.dataPathNamed(name, "dataPath");
             return this;
         }
 

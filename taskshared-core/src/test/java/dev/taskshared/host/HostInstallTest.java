@@ -12,11 +12,12 @@ import dev.taskshared.UnsupportedFeatureException;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
-import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.exit.ThreadExit;
+import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.publisher.HostPrograms;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.BlockedWorkers;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.HostFixture;
 import dev.taskshared.testing.HostProbe;
 import dev.taskshared.testing.Work;
@@ -350,7 +351,7 @@ class HostInstallTest {
     private static HostFixture.Child startAsRoot(String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:-UsePerfData", "-Xmx64m", "--enable-native-access=ALL-UNNAMED",
-                "-Dtaskshared.hostPublisher=" + dir(), "-cp", System.getProperty("java.class.path"), HostProbe.class.getName()));
+                "-Dtaskshared.hostPublisher=" + dir(), "-cp", ChildJvm.classPath(), HostProbe.class.getName()));
         cmd.addAll(List.of(args));
         return HostFixture.Child.of(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }
