@@ -53,42 +53,12 @@ public final class BenchRunner {
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss512k")
                 .addProfiler(GCProfiler.class)
                 .verbosity(verbose ? VerboseMode.NORMAL : VerboseMode.SILENT);
-        forkOnTheClassPath();
         Collection<RunResult> results = new Runner(opts.build()).run();
         List<Row> rows = new ArrayList<>();
         for (RunResult r : results) {
             rows.add(toRow(r));
         }
         return rows;
-    }
-
-    /**
-     * JMH starts each fork with {@code -cp} and this JVM's {@code java.class.path}, which is empty
-     * when the command runs on the module path (as the launcher starts it). Then the forks get the
-     * module path as their class path (a directory of jars, such as the launcher's lib/, becomes
-     * its jars): the benchmarks and the generated code run there, unnamed, with
-     * {@code --enable-native-access=ALL-UNNAMED}. The property is only read by JMH when it builds a
-     * fork's command; this JVM's class loaders were set up at start and do not change.
-     */
-    private static void forkOnTheClassPath() {
-        String modulePath = System.getProperty("jdk.module.path", "");
-        if (!System.getProperty("java.class.path", "").isBlank() || modulePath.isBlank()) {
-            return;
-        }
-        List<String> entries = new ArrayList<>();
-        for (String e : modulePath.split(java.io.File.pathSeparator)) {
-            java.nio.file.Path p = java.nio.file.Path.of(e);
-            if (java.nio.file.Files.isDirectory(p) && !java.nio.file.Files.exists(p.resolve("module-info.class"))) {
-                try (var jars = java.nio.file.Files.list(p)) {
-                    jars.filter(j -> j.toString().endsWith(".jar")).sorted().forEach(j -> entries.add(j.toString()));
-                } catch (java.io.IOException ex) {
-                    throw new java.io.UncheckedIOException("listing the module path directory " + p, ex);
-                }
-            } else {
-                entries.add(e);
-            }
-        }
-        System.setProperty("java.class.path", String.join(java.io.File.pathSeparator, entries));
     }
 
     /**
