@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps the module boundary from rotting: no package of the core depends on another that
- * depends back on it (read from the sources: imports and qualified names in code), and no public
+ * depends back on it, and none below the API (sys, exit, bpf, region, publisher, host, taskstats)
+ * names the API (read from the sources: imports and qualified names in code), and no public
  * signature of an exported package (supertypes, fields, constructors, methods with their
  * exceptions, record components, nested types) mentions a type of a package that is not
  * exported to everyone (read by reflection from the compiled classes, exports from
@@ -62,6 +63,24 @@ class ModuleBoundaryTest {
             described.add(b.toString());
         }
         assertThat(described).as("package cycles").isEmpty();
+    }
+
+    @Test
+    void theLowerLayersDoNotReachTheApi() throws IOException {
+        // What the API is built from never names the API or what sits on it.
+        Set<String> above = Set.of(ROOT, ROOT + ".export", ROOT + ".jfr", ROOT + ".monitor");
+        Map<String, Set<String>> graph = packageGraph();
+        Map<String, Set<String>> offending = new TreeMap<>();
+        for (String lower : List.of("sys", "exit", "bpf", "bpf.asm", "bpf.btf", "region", "publisher", "host", "taskstats")) {
+            String pkg = ROOT + "." + lower;
+            assertThat(graph).as("package " + pkg + " exists").containsKey(pkg);
+            Set<String> reached = new TreeSet<>(graph.get(pkg));
+            reached.retainAll(above);
+            if (!reached.isEmpty()) {
+                offending.put(pkg, reached);
+            }
+        }
+        assertThat(offending).isEmpty();
     }
 
     @Test
