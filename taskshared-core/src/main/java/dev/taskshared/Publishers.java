@@ -12,25 +12,13 @@ final class Publishers {
     }
 
     /**
-     * A running publisher of the requested mode, or of the best available one when
-     * {@code requested} is null.
+     * A running publisher of the requested mode ({@code null}: the best available), in the library's
+     * order of preference, each time with the reason for not taking the better one: the host
+     * publisher installed at {@code hostDir} (null: do not look for one), this JVM's own BPF programs
+     * on {@code dataPath} (null: the best available) when it may load them, sampling otherwise.
      *
      * @throws UnsupportedOperationException when BPF is requested but cannot be used, with the
      *     kernel's reason (and the verifier's log, if it rejected a program) as the cause
-     */
-    static Publisher start(Mode requested, long sampleIntervalNanos) {
-        return start(requested, sampleIntervalNanos, dataPathFromProperty());
-    }
-
-    /** Like {@link #start(Mode, long)} with a BPF data path forced ({@code null}: the best available). */
-    static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath) {
-        return start(requested, sampleIntervalNanos, dataPath, hostPublisherFromProperty());
-    }
-
-    /**
-     * The publisher in the library's order of preference, each time with the reason for not taking
-     * the better one: the host publisher installed at {@code hostDir} (null: do not look for one),
-     * this JVM's own BPF programs when it may load them, sampling otherwise.
      */
     static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath, java.nio.file.Path hostDir) {
         if (requested == Mode.SAMPLING) {

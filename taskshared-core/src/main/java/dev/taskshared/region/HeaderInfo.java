@@ -18,9 +18,4 @@ public record HeaderInfo(int abiMajor, int abiMinor, int structSize, int publish
     public PublisherKind kind() {
         return PublisherKind.ofCode(publisherKind);
     }
-
-    /** Whether the writer fills {@code f}. */
-    public boolean writes(SlotFeature f) {
-        return (features[0] & f.mask()) != 0;
-    }
 }
