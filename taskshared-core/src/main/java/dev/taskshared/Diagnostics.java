@@ -11,7 +11,6 @@ import dev.taskshared.host.HostInfo;
 import dev.taskshared.host.HostInstaller;
 import dev.taskshared.host.HostPublisher;
 import dev.taskshared.publisher.BpfPublisher;
-import dev.taskshared.publisher.Publishers;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.sys.Rseq;

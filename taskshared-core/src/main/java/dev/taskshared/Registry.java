@@ -1,6 +1,6 @@
 package dev.taskshared;
 
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.publisher.DescriptorLimit;
 import dev.taskshared.publisher.ProcTask;
 import dev.taskshared.publisher.Publisher;
@@ -70,7 +70,7 @@ final class Registry implements AutoCloseable {
     private long reclaimed;
     private long lost;
     private long reapPasses;
-    private final java.util.List<java.util.function.Consumer<BpfExitEvent>> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.List<java.util.function.Consumer<ThreadExit>> exitListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Registry(int pid, Region region, Publisher publisher, long features, long reapIntervalNanos, DescriptorLimit descriptorLimit) {
         this.pid = pid;
@@ -85,21 +85,20 @@ final class Registry implements AutoCloseable {
     }
 
     /** A publisher saw a registered thread exit: free its slot now rather than at the next reap. */
-    private void exited(BpfExitEvent e) {
+    private void exited(ThreadExit e) {
         synchronized (this) {
             Registration r = bySlot.get(e.slot());
             // Only if that registration's thread is gone: the slot may already serve a new thread
             // (even one with the same tid) whose registration must stay.
             if (r != null && !publisher.alive(r.task, r.slotIndex, region.slot(r.slotIndex), reapBuffer)) {
                 if (r.tid != e.tid()) { // a PID namespace: the program saw the host's tid
-                    e = new BpfExitEvent(r.tid, e.tgid(), e.cpu(), e.slot(), e.exitTimeNanos(), e.sumExecRuntimeNanos(), e.runDelayNanos(),
-                            e.pcount(), e.offCpuNanos(), e.nvcsw(), e.nivcsw(), e.migrations(), e.comm());
+                    e = e.withTid(r.tid);
                 }
                 free(r);
                 reclaimed++;
             }
         }
-        for (java.util.function.Consumer<BpfExitEvent> l : exitListeners) {
+        for (java.util.function.Consumer<ThreadExit> l : exitListeners) {
             try {
                 l.accept(e);
             } catch (RuntimeException failure) {
@@ -109,7 +108,7 @@ final class Registry implements AutoCloseable {
     }
 
     /** Adds a listener of registered threads' exits, called after the slot is freed; returns its remover. */
-    AutoCloseable addExitListener(java.util.function.Consumer<BpfExitEvent> listener) {
+    AutoCloseable addExitListener(java.util.function.Consumer<ThreadExit> listener) {
         exitListeners.add(listener);
         return () -> exitListeners.remove(listener);
     }
@@ -163,7 +162,7 @@ final class Registry implements AutoCloseable {
             throw e;
         }
         used.set(slotIndex);
-        ThreadStats handle = new ThreadStats(this, slot, slotIndex, tid, generation, owner, rseq, features, publisher.mode());
+        ThreadStats handle = new ThreadStats(this, slot, slotIndex, tid, generation, owner, rseq, features, Mode.of(publisher.kind()));
         Registration r = new Registration(slotIndex, tid, task, owner, handle);
         byTid.put(tid, r);
         bySlot.put(slotIndex, r);

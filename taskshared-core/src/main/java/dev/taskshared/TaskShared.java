@@ -1,9 +1,9 @@
 package dev.taskshared;
 
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
+import dev.taskshared.exit.ThreadExitSource;
 import dev.taskshared.publisher.Publisher;
 import dev.taskshared.publisher.DescriptorLimit;
-import dev.taskshared.publisher.Publishers;
 import dev.taskshared.publisher.SamplingPublisher;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionLocator;
@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Thread-safe.
  */
-public final class TaskShared implements AutoCloseable {
+public final class TaskShared implements AutoCloseable, ThreadExitSource {
     private static final AtomicInteger INSTANCES = new AtomicInteger();
     private static volatile TaskShared defaultInstance;
 
@@ -65,7 +65,7 @@ public final class TaskShared implements AutoCloseable {
         try {
             // Only the default instance takes the name monitors look for; others are numbered.
             String name = b.defaultRegion ? RegionLocator.DEFAULT_NAME : RegionLocator.DEFAULT_NAME + "-" + INSTANCES.incrementAndGet();
-            r = Region.create(name, publisher.mode().code(), pid, System.nanoTime(), publisher.sampleIntervalNanos(),
+            r = Region.create(name, publisher.kind().code(), pid, System.nanoTime(), publisher.sampleIntervalNanos(),
                     new long[] {publisher.features()});
             if (publisher instanceof SamplingPublisher sampler) {
                 if (b.sampleCpuBudget > 0) {
@@ -180,7 +180,8 @@ public final class TaskShared implements AutoCloseable {
      * exits, after its slot is freed, on the publisher's thread (BPF mode; a sampling publisher
      * does not see exits). Returns a handle that removes the listener.
      */
-    public AutoCloseable onThreadExit(java.util.function.Consumer<BpfExitEvent> listener) {
+    @Override
+    public AutoCloseable onThreadExit(java.util.function.Consumer<ThreadExit> listener) {
         return registry.addExitListener(listener);
     }
 
@@ -196,13 +197,19 @@ public final class TaskShared implements AutoCloseable {
      * What the kernel reports of each BPF program of this instance (run counts and run time while
      * BPF statistics are enabled), by program name; empty in sampling mode.
      */
-    public java.util.Map<String, dev.taskshared.bpf.ProgramInfo> bpfProgramInfo() {
-        return publisher instanceof dev.taskshared.publisher.BpfPublisher b ? b.programInfo() : java.util.Map.of();
+    public java.util.Map<String, BpfProgramStats> bpfProgramInfo() {
+        if (!(publisher instanceof dev.taskshared.publisher.BpfPublisher b)) {
+            return java.util.Map.of();
+        }
+        java.util.Map<String, BpfProgramStats> m = new java.util.LinkedHashMap<>();
+        b.programInfo().forEach((name, p) -> m.put(name, new BpfProgramStats(p.name(), p.id(), p.runTimeNs(), p.runCount(),
+                p.recursionMisses())));
+        return m;
     }
 
     /** The live publisher's mode. */
     public Mode mode() {
-        return publisher.mode();
+        return Mode.of(publisher.kind());
     }
 
     /**
@@ -344,10 +351,14 @@ public final class TaskShared implements AutoCloseable {
 
         /**
          * Force the BPF data path (default: the best the kernel offers, or the system property
-         * {@code taskshared.dataPath}): task-local storage with user pointers (Linux 6.13+), or map pages.
+         * {@code taskshared.dataPath}): {@code task_storage} (task-local storage with user pointers,
+         * Linux 6.13+) or {@code map_pages}, as {@link TaskShared#dataPath()} names them; {@code auto}
+         * or null: the best available.
+         *
+         * @throws IllegalArgumentException for any other name
          */
-        public Builder dataPath(dev.taskshared.publisher.BpfPublisher.DataPath path) {
-            this.dataPath = path;
+        public Builder dataPath(String name) {
+            this.dataPath = Publishers.dataPathNamed(name, "dataPath");
             return this;
         }
 

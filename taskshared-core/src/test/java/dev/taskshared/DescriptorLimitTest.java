@@ -2,6 +2,7 @@ package dev.taskshared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.FdLimitProbe;
 import dev.taskshared.testing.Privileged;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ class DescriptorLimitTest {
         try {
             Process p = new ProcessBuilder("/usr/bin/prlimit", "--nofile=400:400",
                     ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), FdLimitProbe.class.getName())
+                    "-cp", ChildJvm.classPath(), FdLimitProbe.class.getName())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the probe finished").isTrue();
             List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);

@@ -3,6 +3,7 @@ package dev.taskshared;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.HoldProbe;
 import dev.taskshared.testing.Privileged;
 import java.io.BufferedReader;
@@ -21,7 +22,7 @@ class KillNineTest {
         Privileged.require("bpf", bpfAllowed(), "the BPF publisher cannot start here");
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.mode=bpf",
-                "-cp", System.getProperty("java.class.path"), HoldProbe.class.getName()).redirectErrorStream(true).start();
+                "-cp", ChildJvm.classPath(), HoldProbe.class.getName()).redirectErrorStream(true).start();
         List<Integer> programs = new ArrayList<>();
         List<String> output = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {

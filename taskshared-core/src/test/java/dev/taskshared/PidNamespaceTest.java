@@ -2,6 +2,7 @@ package dev.taskshared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.NamespaceProbe;
 import dev.taskshared.testing.Privileged;
 import java.io.IOException;
@@ -27,7 +28,7 @@ class PidNamespaceTest {
         Path out = Files.createTempFile("taskshared-ns", ".txt");
         try {
             Process p = new ProcessBuilder("/usr/bin/unshare", "--pid", "--fork", "--mount-proc", java,
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), NamespaceProbe.class.getName())
+                    "--enable-native-access=ALL-UNNAMED", "-cp", ChildJvm.classPath(), NamespaceProbe.class.getName())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the probe finished").isTrue();
             List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);

@@ -2,6 +2,7 @@ package dev.taskshared;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.PidReuseProbe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ class PidReuseTest {
         try {
             Process p = new ProcessBuilder("/usr/bin/unshare", "--pid", "--fork", "--mount-proc",
                     ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), PidReuseProbe.class.getName())
+                    "-cp", ChildJvm.classPath(), PidReuseProbe.class.getName())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the probe finished").isTrue();
             List<String> lines = Files.readAllLines(out, StandardCharsets.UTF_8);

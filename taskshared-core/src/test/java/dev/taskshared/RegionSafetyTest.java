@@ -6,6 +6,7 @@ import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.monitor.ThreadSample;
 import dev.taskshared.region.RegionLocator;
 import dev.taskshared.region.RegionReader;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.Privileged;
 import dev.taskshared.testing.RegionHolder;
 import java.io.BufferedReader;
@@ -51,7 +52,7 @@ class RegionSafetyTest {
                     + " && /usr/sbin/runuser -u " + user + " -- /bin/sh -c '" + plant + "'"
                     + " && echo planted $(ls /dev/shm | wc -l) $(stat -c %U /dev/shm/taskshared-region)"
                     + " && exec '" + ProcessHandle.current().info().command().orElseThrow() + "' --enable-native-access=ALL-UNNAMED -cp '"
-                    + System.getProperty("java.class.path") + "' " + RegionHolder.class.getName() + " victim";
+                    + ChildJvm.classPath() + "' " + RegionHolder.class.getName() + " victim";
             holder = new ProcessBuilder("/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script)
                     .redirectErrorStream(true).start();
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream()));

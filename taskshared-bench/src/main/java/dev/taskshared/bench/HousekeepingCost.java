@@ -53,7 +53,7 @@ public final class HousekeepingCost {
 
     /** Parks {@code threads} threads (registered or not), lets them settle for 2 s, then measures for {@code window}. */
     public static Result measure(int threads, boolean register, BpfPublisher.DataPath path, Duration window) throws Exception {
-        try (TaskShared ts = TaskShared.builder().mode(Mode.BPF).dataPath(path).build()) {
+        try (TaskShared ts = TaskShared.builder().mode(Mode.BPF).dataPath(path.jsonName()).build()) {
             List<Thread> workers = new ArrayList<>();
             CountDownLatch ready = new CountDownLatch(threads);
             for (int i = 0; i < threads; i++) {

@@ -1,5 +1,6 @@
 package dev.taskshared.bench;
 
+import dev.taskshared.BpfProgramStats;
 import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
 import dev.taskshared.bpf.AttachType;
@@ -41,16 +42,16 @@ public final class SwitchCost {
                      .withAttach(AttachType.TRACE_RAW_TP, btf.rawTracepointTypeId("sched_switch")).named("ts_empty"));
              BpfLink link = BpfLink.tracing(floor)) {
             ProgramInfo emptyBefore = floor.info();
-            ProgramInfo before = ts.bpfProgramInfo().get("ts_switch");
+            BpfProgramStats before = ts.bpfProgramInfo().get("ts_switch");
             pingPong(ts, phase, false);
-            ProgramInfo mid = ts.bpfProgramInfo().get("ts_switch");
+            BpfProgramStats mid = ts.bpfProgramInfo().get("ts_switch");
             pingPong(ts, phase, true);
-            ProgramInfo after = ts.bpfProgramInfo().get("ts_switch");
+            BpfProgramStats after = ts.bpfProgramInfo().get("ts_switch");
             ProgramInfo emptyAfter = floor.info();
             long missRuns = mid.runCount() - before.runCount();
             long regRuns = after.runCount() - mid.runCount();
-            return new Result((double) (mid.runTimeNs() - before.runTimeNs()) / missRuns, missRuns,
-                    (double) (after.runTimeNs() - mid.runTimeNs()) / regRuns, regRuns,
+            return new Result((double) (mid.runTimeNanos() - before.runTimeNanos()) / missRuns, missRuns,
+                    (double) (after.runTimeNanos() - mid.runTimeNanos()) / regRuns, regRuns,
                     (double) (emptyAfter.runTimeNs() - emptyBefore.runTimeNs()) / (emptyAfter.runCount() - emptyBefore.runCount()),
                     ts.dataPath());
         }

@@ -79,8 +79,8 @@ public final class DoctorCommand implements Callable<Integer> {
             try (RegionReader reader = RegionReader.open(pid, null)) {
                 if (reader == null) {
                     s.put("live_period_reason", "no taskshared region this user can read");
-                } else if (reader.header().mode() != dev.taskshared.Mode.SAMPLING) {
-                    s.put("live_period_reason", "publishes in " + reader.header().mode().name().toLowerCase() + " mode, at every switch");
+                } else if (reader.header().kind() != dev.taskshared.region.PublisherKind.SAMPLING) {
+                    s.put("live_period_reason", "publishes in " + reader.header().kind().name().toLowerCase() + " mode, at every switch");
                 } else {
                     s.put("live_period_ns", reader.samplePeriodNanos());
                 }

@@ -2,7 +2,7 @@ package dev.taskshared.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskshared.TaskShared;
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.taskstats.CpuSet;
 import dev.taskshared.taskstats.DelayAccounting;
 import dev.taskshared.taskstats.ExitListener;
@@ -190,7 +190,7 @@ public final class ExitsCommand implements Callable<Integer> {
             toJson(r).forEach((k, v) -> out.printf("%-28s %s%n", k, v));
         } else {
             TaskStats s = r.stats();
-            BpfExitEvent b = r.thread();
+            ThreadExit b = r.thread();
             double cpuMs = s != null ? s.get(TaskStats.Field.CPU_RUN_VIRTUAL_TOTAL).orElse(0) / 1e6 : b.sumExecRuntimeNanos() / 1e6;
             double runqMs = s != null ? s.get(TaskStats.Field.CPU_DELAY_TOTAL).orElse(0) / 1e6 : b.runDelayNanos() / 1e6;
             String blkio = s != null ? String.format("%.3f", s.get(TaskStats.Field.BLKIO_DELAY_TOTAL).orElse(0) / 1e6) : "-";
@@ -223,7 +223,7 @@ public final class ExitsCommand implements Callable<Integer> {
             }
         }
         if (r.thread() != null) {
-            BpfExitEvent b = r.thread();
+            ThreadExit b = r.thread();
             o.put("sum_exec_runtime_ns", b.sumExecRuntimeNanos());
             o.put("run_delay_ns", b.runDelayNanos());
             o.put("pcount", b.pcount());

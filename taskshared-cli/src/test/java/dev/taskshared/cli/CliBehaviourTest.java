@@ -6,17 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskshared.taskstats.DelayAccounting;
 import dev.taskshared.taskstats.TaskstatsClient;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.Privileged;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 
 /**
  * How the command line behaves at its edges: usage errors are one line with a hint and exit 2,
@@ -86,7 +87,7 @@ class CliBehaviourTest {
         for (String[] args : List.of(new String[] {"exits", "--count", "1", "--timeout", "1"}, new String[] {"exits", "--tgid", "1"})) {
             List<String> cmd = new ArrayList<>(List.of("/usr/bin/setpriv", "--inh-caps=-all", "--bounding-set=-all",
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.taskshared.cli.Main"));
+                    "--enable-native-access=ALL-UNNAMED", "-cp", ChildJvm.classPath(), "dev.taskshared.cli.Main"));
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             String err = new String(p.getErrorStream().readAllBytes());
@@ -202,7 +203,7 @@ class CliBehaviourTest {
     @Test
     void doctorAndTopShowTheLiveSamplingPeriodOfAProcess() throws Exception {
         Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.mode=sampling", "-cp", System.getProperty("java.class.path"),
+                "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.mode=sampling", "-cp", ChildJvm.classPath(),
                 dev.taskshared.testing.RegionHolder.class.getName(), "sampled").redirectErrorStream(true).start();
         try {
             dev.taskshared.testing.RegionHolder.awaitRegion(holder);

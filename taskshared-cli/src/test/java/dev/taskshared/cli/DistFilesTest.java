@@ -65,9 +65,10 @@ class DistFilesTest {
     }
 
     @Test
-    void theImageRunsTheCliWithNativeAccess() throws IOException {
+    void theImageRunsTheCliOnTheModulePathWithNativeAccess() throws IOException {
         String launcher = Files.readString(DIST.resolve("container/taskshared"));
-        assertThat(launcher).contains("--enable-native-access=ALL-UNNAMED", "dev.taskshared.cli.Main \"$@\"");
+        assertThat(launcher).contains("--enable-native-access=dev.taskshared.core", "--module-path /opt/taskshared/lib",
+                "-m dev.taskshared.cli/dev.taskshared.cli.Main \"$@\"");
         assertThat(Files.isExecutable(DIST.resolve("container/taskshared"))).isTrue();
         assertThat(Files.readString(DIST.resolve("container/Containerfile")))
                 .contains("COPY dist/container/taskshared /usr/local/bin/taskshared", "FROM eclipse-temurin:25");

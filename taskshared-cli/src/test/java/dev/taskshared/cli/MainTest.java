@@ -53,7 +53,8 @@ class MainTest {
     @Test
     void verboseAddsTheStackTrace() {
         assertThat(commandLine().execute("fail", "--verbose")).isEqualTo(1);
-        assertThat(err.toString()).startsWith("taskshared: no such thing").contains("at dev.taskshared.cli.MainTest");
+        // A frame reads "at dev.taskshared.cli@<version>/dev.taskshared.cli.MainTest..." on the module path.
+        assertThat(err.toString()).startsWith("taskshared: no such thing").contains("dev.taskshared.cli.MainTest$Fail.call(MainTest.java:");
     }
 
     @Test

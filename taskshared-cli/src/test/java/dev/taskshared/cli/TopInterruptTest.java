@@ -2,6 +2,7 @@ package dev.taskshared.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskshared.testing.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -27,7 +28,7 @@ class TopInterruptTest {
     void interruptingTopLeavesNoRegion() throws Exception {
         Process target = new ProcessBuilder("sleep", "600").start();
         Process top = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.taskshared.cli.Main",
+                "--enable-native-access=ALL-UNNAMED", "-cp", ChildJvm.classPath(), "dev.taskshared.cli.Main",
                 "top", Long.toString(target.pid()), "--interval", "0.2", "--mode", "sampling")
                 .redirectErrorStream(true).start();
         try {

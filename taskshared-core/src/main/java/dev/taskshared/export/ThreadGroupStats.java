@@ -3,7 +3,7 @@ package dev.taskshared.export;
 import dev.taskshared.StatsSnapshot;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -194,7 +194,7 @@ public final class ThreadGroupStats implements AutoCloseable {
     }
 
     /** A registered thread exited (BPF mode): its final numbers replace the last ones read. */
-    private synchronized void exited(BpfExitEvent e) {
+    private synchronized void exited(ThreadExit e) {
         long[] fin = {e.sumExecRuntimeNanos(), e.offCpuNanos(), e.runDelayNanos(), e.nvcsw(), e.nivcsw(), e.migrations()};
         Tracked t = awaitingExit.remove(e.tid());
         if (t != null) { // already retired with its last numbers: add what came after

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  * pods name their supplementary groups by number and the installer's container has no
  * {@code /etc/group} entry for it).
  */
-public record HostGroup(String name, int gid) {
+record HostGroup(String name, int gid) {
 
     /**
      * Resolves {@code spec}: a gid, or a group name; the default group ({@value HostPins#DEFAULT_GROUP})

@@ -5,7 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.taskshared.Feature;
+import dev.taskshared.region.SlotFeature;
 import dev.taskshared.region.RegionFormatException;
 import dev.taskshared.region.RegionHeader;
 import java.lang.foreign.MemoryLayout;
@@ -224,10 +224,10 @@ public final class HostInfo {
             throw new IncompatibleHostException("the host publisher's programs read " + c.taskRecordSize()
                     + "-byte task records, this library writes " + ours + "-byte ones");
         }
-        long usable = dev.taskshared.region.Negotiation.usable(new long[] {Feature.allKnown()}, dev.taskshared.region.SlotLayout.STRUCT_SIZE,
+        long usable = dev.taskshared.region.Negotiation.usable(new long[] {SlotFeature.allKnown()}, dev.taskshared.region.SlotLayout.STRUCT_SIZE,
                 c.features(), c.structSize());
         if (!c.hasSeed()) {
-            usable &= ~Feature.maskOf(Feature.UTIME, Feature.STIME);
+            usable &= ~SlotFeature.maskOf(SlotFeature.UTIME, SlotFeature.STIME);
         }
         return usable;
     }
@@ -240,7 +240,7 @@ public final class HostInfo {
                 continue;
             }
             String name = "bit " + bit;
-            for (Feature f : Feature.values()) {
+            for (SlotFeature f : SlotFeature.values()) {
                 if (f.bit() == bit) {
                     name = f.name().toLowerCase();
                 }

@@ -1,6 +1,6 @@
 package dev.taskshared.host;
 
-import dev.taskshared.Feature;
+import dev.taskshared.region.SlotFeature;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
@@ -62,8 +62,8 @@ public final class HostInstaller {
             return new Options(dir, group, r, withheldFeatures);
         }
 
-        public Options withhold(Feature... features) {
-            return new Options(dir, group, replace, Feature.maskOf(features));
+        public Options withhold(SlotFeature... features) {
+            return new Options(dir, group, replace, SlotFeature.maskOf(features));
         }
     }
 
@@ -86,7 +86,7 @@ public final class HostInstaller {
         boolean mounted = ensureBpfFs(dir);
         List<Path> opened = ensureSearchable(dir.getParent());
         HostGroup group = HostGroup.resolve(o.group());
-        HostInfo.Content want = HostInfo.current(Feature.allKnown() & ~o.withheldFeatures(), true, libraryVersion(),
+        HostInfo.Content want = HostInfo.current(SlotFeature.allKnown() & ~o.withheldFeatures(), true, libraryVersion(),
                 HostPrograms.fingerprint(), group.gid());
         boolean replaced = false;
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {

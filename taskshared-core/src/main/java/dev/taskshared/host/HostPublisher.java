@@ -1,16 +1,17 @@
 package dev.taskshared.host;
 
-import dev.taskshared.Mode;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
 import dev.taskshared.bpf.MapType;
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.publisher.ProcTask;
 import dev.taskshared.publisher.Publisher;
 import dev.taskshared.publisher.TaskStorageRegistrar;
+import dev.taskshared.region.PublisherKind;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionFormatException;
 import dev.taskshared.region.RegionHeader;
+import dev.taskshared.region.SlotFeature;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
 import dev.taskshared.region.SlotValues;
@@ -85,7 +86,7 @@ public final class HostPublisher implements Publisher {
     private final BitSet exitReported = new BitSet();
     private final SlotValues pollValues = new SlotValues();
     private final Thread exitPoller;
-    private volatile Consumer<BpfExitEvent> exitSink = e -> { };
+    private volatile Consumer<ThreadExit> exitSink = e -> { };
     private volatile boolean running = true;
     private long lostCount;
 
@@ -196,8 +197,8 @@ public final class HostPublisher implements Publisher {
     }
 
     @Override
-    public Mode mode() {
-        return Mode.BPF;
+    public PublisherKind kind() {
+        return PublisherKind.BPF;
     }
 
     @Override
@@ -316,12 +317,12 @@ public final class HostPublisher implements Publisher {
     }
 
     @Override
-    public void setExitSink(Consumer<BpfExitEvent> sink) {
+    public void setExitSink(Consumer<ThreadExit> sink) {
         this.exitSink = sink;
     }
 
     private void pollExits() {
-        List<BpfExitEvent> exited = new ArrayList<>();
+        List<ThreadExit> exited = new ArrayList<>();
         while (running) {
             LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(EXIT_POLL_MILLIS));
             synchronized (this) {
@@ -333,14 +334,14 @@ public final class HostPublisher implements Publisher {
                     exitReported.set(i);
                     try {
                         SlotValues v = pollValues.read(slot);
-                        exited.add(new BpfExitEvent(tids[i], pids[i], v.cpu(), i, System.nanoTime(), v.sumExecRuntimeNanos(),
+                        exited.add(new ThreadExit(tids[i], pids[i], v.cpu(), i, System.nanoTime(), v.sumExecRuntimeNanos(),
                                 v.runDelayNanos(), v.pcount(), v.offCpuNanos(), v.nvcsw(), v.nivcsw(), v.migrations(), ""));
                     } catch (RuntimeException unreadable) {
                         System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "reading an exited thread's slot", unreadable);
                     }
                 }
             }
-            for (BpfExitEvent e : exited) {
+            for (ThreadExit e : exited) {
                 exitSink.accept(e);
             }
             exited.clear();
@@ -349,7 +350,7 @@ public final class HostPublisher implements Publisher {
 
     @Override
     public String description() {
-        long missing = dev.taskshared.Feature.allKnown() & ~features;
+        long missing = SlotFeature.allKnown() & ~features;
         return "host publisher at " + dir + ": BPF programs loaded once for the host (`taskshared publisher install`, version "
                 + info.describe() + ") write the slots of the threads this JVM registers in the shared task-storage map"
                 + (missing == 0 ? "" : "; not provided: " + String.join(", ", HostInfo.featureNames(missing)));

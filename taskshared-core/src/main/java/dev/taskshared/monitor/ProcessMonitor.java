@@ -97,14 +97,14 @@ public final class ProcessMonitor implements AutoCloseable {
 
     /** The mode of the publisher whose numbers this monitor reads. */
     public Mode mode() {
-        return reader != null ? reader.header().mode() : own.mode();
+        return reader != null ? Mode.ofCode(reader.header().publisherKind()) : own.mode();
     }
 
     /** Where the numbers come from, in words. */
     public String source() {
         if (reader != null) {
             HeaderInfo h = reader.header();
-            return "the process's own region " + reader.path() + " (" + h.mode() + ")";
+            return "the process's own region " + reader.path() + " (" + Mode.ofCode(h.publisherKind()) + ")";
         }
         return "threads registered by this monitor: " + own.modeDescription()
                 + (sampledTids.isEmpty() ? "" : "; " + sampledTids.size() + " thread(s) registered by their own process in the host "

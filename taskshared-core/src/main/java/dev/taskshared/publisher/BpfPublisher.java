@@ -1,10 +1,9 @@
 package dev.taskshared.publisher;
 
+import dev.taskshared.exit.ThreadExit;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import dev.taskshared.Feature;
-import dev.taskshared.Mode;
 import dev.taskshared.bpf.AttachType;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
@@ -16,8 +15,10 @@ import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.RingBuffer;
 import dev.taskshared.bpf.asm.Instructions;
 import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.region.PublisherKind;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionHeader;
+import dev.taskshared.region.SlotFeature;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
 import dev.taskshared.region.SlotWriter;
@@ -77,9 +78,9 @@ public final class BpfPublisher implements Publisher {
     }
 
     /** Everything the slot defines. */
-    public static final long FEATURES = Feature.allKnown();
+    public static final long FEATURES = SlotFeature.allKnown();
     /** The map-pages path seeds utime/stime from nothing exact: it does not publish them. */
-    static final long MAP_PAGES_FEATURES = FEATURES & ~Feature.maskOf(Feature.UTIME, Feature.STIME);
+    static final long MAP_PAGES_FEATURES = FEATURES & ~SlotFeature.maskOf(SlotFeature.UTIME, SlotFeature.STIME);
     static final int MAX_THREADS = RegionHeader.MAX_PAGES * SlotLayout.SLOTS_PER_PAGE;
     private static final int RING_BYTES = 256 * 1024;
     /** Reaper passes between two /proc checks of one map-pages registration (one a second: one a minute). */
@@ -99,7 +100,7 @@ public final class BpfPublisher implements Publisher {
     private final Path path;
     private final boolean btfTyped;
     private String typedFailure;
-    private volatile Consumer<BpfExitEvent> exitSink = e -> { };
+    private volatile Consumer<ThreadExit> exitSink = e -> { };
     private volatile boolean running = true;
     private volatile String hostNote;
 
@@ -240,8 +241,8 @@ public final class BpfPublisher implements Publisher {
     }
 
     @Override
-    public Mode mode() {
-        return Mode.BPF;
+    public PublisherKind kind() {
+        return PublisherKind.BPF;
     }
 
     @Override
@@ -263,7 +264,7 @@ public final class BpfPublisher implements Publisher {
     }
 
     @Override
-    public void setExitSink(Consumer<BpfExitEvent> sink) {
+    public void setExitSink(Consumer<ThreadExit> sink) {
         this.exitSink = sink;
     }
 
@@ -322,7 +323,7 @@ public final class BpfPublisher implements Publisher {
     private void readExits() {
         while (running) {
             try {
-                ring.poll(r -> exitSink.accept(BpfExitEvent.decode(r)), Duration.ofMillis(100));
+                ring.poll(r -> exitSink.accept(ExitRingRecord.decode(r)), Duration.ofMillis(100));
             } catch (RuntimeException e) {
                 if (running) {
                     System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "reading BPF exit events", e);

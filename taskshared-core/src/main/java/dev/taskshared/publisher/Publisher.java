@@ -1,6 +1,7 @@
 package dev.taskshared.publisher;
 
-import dev.taskshared.Mode;
+import dev.taskshared.exit.ThreadExit;
+import dev.taskshared.region.PublisherKind;
 import dev.taskshared.region.Region;
 import java.lang.foreign.MemorySegment;
 
@@ -15,7 +16,7 @@ public interface Publisher extends AutoCloseable {
     record Page(MemorySegment memory, long tableEntry) {
     }
 
-    Mode mode();
+    PublisherKind kind();
 
     /** Word 0 of the features this publisher fills. */
     long features();
@@ -68,7 +69,7 @@ public interface Publisher extends AutoCloseable {
      * Where registered threads' exits go, for a publisher that sees them (BPF); others never call
      * it. Called from the publisher's own thread.
      */
-    default void setExitSink(java.util.function.Consumer<BpfExitEvent> sink) {
+    default void setExitSink(java.util.function.Consumer<ThreadExit> sink) {
     }
 
     /** Exits that could not be reported (a full ring buffer); 0 for publishers that see none. */

@@ -1,9 +1,9 @@
 package dev.taskshared.publisher;
 
-import dev.taskshared.Feature;
-import dev.taskshared.Mode;
+import dev.taskshared.region.PublisherKind;
 import dev.taskshared.region.Region;
 import dev.taskshared.region.RegionHeader;
+import dev.taskshared.region.SlotFeature;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotWriter;
 import dev.taskshared.sys.Libc;
@@ -37,8 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class SamplingPublisher implements Publisher {
     /** What this publisher fills. */
-    public static final long FEATURES = Feature.maskOf(Feature.SUM_EXEC_RUNTIME, Feature.RUN_DELAY, Feature.PCOUNT,
-            Feature.CPU, Feature.NVCSW, Feature.NIVCSW);
+    public static final long FEATURES = SlotFeature.maskOf(SlotFeature.SUM_EXEC_RUNTIME, SlotFeature.RUN_DELAY, SlotFeature.PCOUNT,
+            SlotFeature.CPU, SlotFeature.NVCSW, SlotFeature.NIVCSW);
     /** System property: the sampler's CPU budget in percent of one core (default 1). */
     public static final String BUDGET_PROPERTY = "taskshared.sampleCpuBudgetPercent";
     /** The default CPU budget: 1% of one core. */
@@ -171,8 +171,8 @@ public final class SamplingPublisher implements Publisher {
     }
 
     @Override
-    public Mode mode() {
-        return Mode.SAMPLING;
+    public PublisherKind kind() {
+        return PublisherKind.SAMPLING;
     }
 
     @Override

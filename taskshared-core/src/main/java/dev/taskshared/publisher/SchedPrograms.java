@@ -52,8 +52,8 @@ final class SchedPrograms {
     private static final int FP_CLOCK = -48;     // rq->clock at a switch-in
     private static final int FP_WAIT = -56;      // the wait a switch-in ends
 
-    /** Exit record sent through the ring buffer, declared once (see {@link BpfExitEvent}). */
-    static final int EXIT_RECORD_SIZE = BpfExitEvent.SIZE;
+    /** Exit record sent through the ring buffer, declared once (see {@link ExitRingRecord}). */
+    static final int EXIT_RECORD_SIZE = ExitRingRecord.SIZE;
 
     /** Arguments of the seed program's run: {@code u64 args[]}. */
     static final int SEED_ARG_CPU_TIME = 0;
@@ -265,7 +265,7 @@ final class SchedPrograms {
     /**
      * sched_process_exit(struct task_struct *p): p is the current task. A registered task's slot
      * gets its final numbers and {@link SlotLayout#STATE_EXITED}; the same numbers go to the ring
-     * buffer ({@link BpfExitEvent}), or the drop counter counts them. On the map-pages path the tid
+     * buffer ({@link ExitRingRecord}), or the drop counter counts them. On the map-pages path the tid
      * also leaves {@code tidSlot} so that nothing writes the slot again (task storage is freed by
      * the kernel with the task). With {@code exits} null (the host publisher, whose ring buffer
      * nobody could share) only the slot is marked; {@code drops} is then unused.
@@ -302,24 +302,24 @@ final class SchedPrograms {
                 .label("reserved")
                 .mov(R6, R0)
                 .call(Helper.GET_CURRENT_PID_TGID)
-                .stx(W, R6, BpfExitEvent.TID, R0)
+                .stx(W, R6, ExitRingRecord.TID, R0)
                 .rsh(R0, 32)
-                .stx(W, R6, BpfExitEvent.TGID, R0)
+                .stx(W, R6, ExitRingRecord.TGID, R0)
                 .ldx(W, R1, R8, TaskRecord.SLOT_INDEX)
-                .stx(W, R6, BpfExitEvent.SLOT, R1)
+                .stx(W, R6, ExitRingRecord.SLOT, R1)
                 .call(Helper.GET_SMP_PROCESSOR_ID)
-                .stx(W, R6, BpfExitEvent.CPU, R0)
-                .stx(DW, R6, BpfExitEvent.EXIT_TIME_NS, R7);
-        copy(a, SlotLayout.SUM_EXEC_RUNTIME_NS, BpfExitEvent.SUM_EXEC_RUNTIME_NS);
-        copy(a, SlotLayout.RUN_DELAY_NS, BpfExitEvent.RUN_DELAY_NS);
-        copy(a, SlotLayout.PCOUNT, BpfExitEvent.PCOUNT);
-        copy(a, SlotLayout.OFF_CPU_NS, BpfExitEvent.OFF_CPU_NS);
-        copy(a, SlotLayout.NVCSW, BpfExitEvent.NVCSW);
-        copy(a, SlotLayout.NIVCSW, BpfExitEvent.NIVCSW);
-        copy(a, SlotLayout.MIGRATIONS, BpfExitEvent.MIGRATIONS);
+                .stx(W, R6, ExitRingRecord.CPU, R0)
+                .stx(DW, R6, ExitRingRecord.EXIT_TIME_NS, R7);
+        copy(a, SlotLayout.SUM_EXEC_RUNTIME_NS, ExitRingRecord.SUM_EXEC_RUNTIME_NS);
+        copy(a, SlotLayout.RUN_DELAY_NS, ExitRingRecord.RUN_DELAY_NS);
+        copy(a, SlotLayout.PCOUNT, ExitRingRecord.PCOUNT);
+        copy(a, SlotLayout.OFF_CPU_NS, ExitRingRecord.OFF_CPU_NS);
+        copy(a, SlotLayout.NVCSW, ExitRingRecord.NVCSW);
+        copy(a, SlotLayout.NIVCSW, ExitRingRecord.NIVCSW);
+        copy(a, SlotLayout.MIGRATIONS, ExitRingRecord.MIGRATIONS);
         a.mov(R1, R6)
-                .add(R1, BpfExitEvent.COMM)
-                .mov(R2, BpfExitEvent.COMM_SIZE)
+                .add(R1, ExitRingRecord.COMM)
+                .mov(R2, ExitRingRecord.COMM_SIZE)
                 .call(Helper.GET_CURRENT_COMM)
                 .mov(R1, R6)
                 .mov(R2, 0)

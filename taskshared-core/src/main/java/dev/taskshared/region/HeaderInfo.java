@@ -1,13 +1,10 @@
 package dev.taskshared.region;
 
-import dev.taskshared.Feature;
-import dev.taskshared.Mode;
-
 /**
  * A validated region header.
  *
  * @param structSize bytes of each slot the writer defines
- * @param publisherKind {@link Mode#code()} of the writer's publisher
+ * @param publisherKind {@link PublisherKind#code()} of the writer's publisher
  * @param features the writer's feature words, continuation bits removed
  * @param sampleIntervalNanos the sampler's period when the header was read (it is live: see
  *     {@link RegionReader#samplePeriodNanos()})
@@ -18,12 +15,7 @@ public record HeaderInfo(int abiMajor, int abiMinor, int structSize, int publish
                          long createdAtNanos, long sampleIntervalNanos, long[] features, int maxPages, long ownerStartTicks) {
 
     /** The writer's publisher, or null for an unknown kind written by a newer version. */
-    public Mode mode() {
-        return Mode.ofCode(publisherKind);
-    }
-
-    /** Whether the writer fills {@code f}. */
-    public boolean writes(Feature f) {
-        return (features[0] & f.mask()) != 0;
+    public PublisherKind kind() {
+        return PublisherKind.ofCode(publisherKind);
     }
 }

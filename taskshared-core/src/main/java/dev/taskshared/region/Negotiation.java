@@ -1,7 +1,5 @@
 package dev.taskshared.region;
 
-import dev.taskshared.Feature;
-
 /**
  * The seed's negotiation: reader and writer each state a struct size and feature words; what is
  * used is the intersection, and a feature whose field lies beyond either struct is not used.
@@ -22,8 +20,8 @@ public final class Negotiation {
         long common = readerWords[0] & writerWords[0] & ~RegionHeader.MORE_WORDS;
         int structSize = Math.min(readerStructSize, writerStructSize);
         long usable = 0;
-        for (Feature f : Feature.values()) {
-            if ((common & f.mask()) != 0 && SlotLayout.endOf(f) <= structSize) {
+        for (SlotFeature f : SlotFeature.values()) {
+            if ((common & f.mask()) != 0 && f.end() <= structSize) {
                 usable |= f.mask();
             }
         }
@@ -32,6 +30,6 @@ public final class Negotiation {
 
     /** What this library version can use of a region described by {@code header}. */
     public static long usable(HeaderInfo header) {
-        return usable(new long[] {Feature.allKnown()}, SlotLayout.STRUCT_SIZE, header.features(), header.structSize());
+        return usable(new long[] {SlotFeature.allKnown()}, SlotLayout.STRUCT_SIZE, header.features(), header.structSize());
     }
 }

@@ -10,7 +10,7 @@ import java.nio.file.Path;
  * boot. With the pid it names one process for the life of the machine, which is how a region's
  * owner is told from a later process that got the same pid. One small read; not for hot paths.
  */
-public final class ProcessStart {
+final class ProcessStart {
     private ProcessStart() {
     }
 

@@ -88,28 +88,6 @@ public final class SlotLayout {
     private SlotLayout() {
     }
 
-    /** Offset of the field that carries {@code f}. */
-    public static long offsetOf(dev.taskshared.Feature f) {
-        return switch (f) {
-            case SUM_EXEC_RUNTIME -> SUM_EXEC_RUNTIME_NS;
-            case ON_CPU_SINCE -> ON_CPU_SINCE_NS;
-            case RUN_DELAY -> RUN_DELAY_NS;
-            case PCOUNT -> PCOUNT;
-            case OFF_CPU -> OFF_CPU_NS;
-            case CPU -> CPU;
-            case NVCSW -> NVCSW;
-            case NIVCSW -> NIVCSW;
-            case MIGRATIONS -> MIGRATIONS;
-            case UTIME -> UTIME_NS;
-            case STIME -> STIME_NS;
-        };
-    }
-
-    /** First byte after the field that carries {@code f}: a writer whose struct is shorter does not have it. */
-    public static long endOf(dev.taskshared.Feature f) {
-        return offsetOf(f) + (f == dev.taskshared.Feature.CPU ? 4 : 8);
-    }
-
     private static long offset(String field) {
         return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(field));
     }

@@ -1,6 +1,6 @@
 package dev.taskshared.taskstats;
 
-import dev.taskshared.TaskShared;
+import dev.taskshared.exit.ThreadExitSource;
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.NetlinkSocket;
 import java.lang.System.Logger.Level;
@@ -401,12 +401,12 @@ public final class ExitMonitor implements AutoCloseable {
     // ------------------------------------------------------------------------------ BPF bridge
 
     /**
-     * Also delivers the exits of threads registered with {@code taskShared} in BPF mode (final slot
+     * Also delivers the exits of threads registered with {@code taskShared} (a {@code TaskShared}) in BPF mode (final slot
      * numbers and exit CPU, {@link ExitRecord.Source#BPF}) to the listeners of the CPU they exited
      * on, on the receiver thread like every other record. Returns a handle that stops it. A
      * sampling-mode instance sees no exits, so nothing arrives from it.
      */
-    public AutoCloseable follow(TaskShared taskShared) {
+    public AutoCloseable follow(ThreadExitSource taskShared) {
         return taskShared.onThreadExit(e -> {
             ExitRecord record = ExitRecord.of(e);
             commands.post(() -> dispatch(record));

@@ -1,6 +1,6 @@
 package dev.taskshared.taskstats;
 
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 
 /**
  * The final statistics of a task, or of a whole thread group, that exited on {@code cpu}.
@@ -16,7 +16,7 @@ import dev.taskshared.publisher.BpfExitEvent;
  * @param thread the slot's final numbers ({@link Source#BPF}); null for a taskstats record
  */
 public record ExitRecord(int tid, int tgid, String comm, int cpu, Source source, Kind kind, TaskStats stats,
-                         BpfExitEvent thread) {
+                         ThreadExit thread) {
 
     /** A taskstats record. */
     public ExitRecord(int tid, int tgid, String comm, int cpu, Source source, Kind kind, TaskStats stats) {
@@ -24,7 +24,7 @@ public record ExitRecord(int tid, int tgid, String comm, int cpu, Source source,
     }
 
     /** The record of a registered thread's exit, seen by the BPF publisher. */
-    public static ExitRecord of(BpfExitEvent e) {
+    public static ExitRecord of(ThreadExit e) {
         return new ExitRecord(e.tid(), e.tgid(), e.comm(), e.cpu(), Source.BPF, Kind.TASK, null, e);
     }
 

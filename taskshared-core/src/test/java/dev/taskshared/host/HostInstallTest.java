@@ -12,11 +12,12 @@ import dev.taskshared.UnsupportedFeatureException;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.monitor.ProcessMonitor;
-import dev.taskshared.publisher.BpfExitEvent;
 import dev.taskshared.publisher.HostPrograms;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.BlockedWorkers;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.HostFixture;
 import dev.taskshared.testing.HostProbe;
 import dev.taskshared.testing.Work;
@@ -153,7 +154,7 @@ class HostInstallTest {
     @Test
     void exitListenersHearOfExitsThroughTheSlot() throws Exception {
         try (TaskShared ts = TaskShared.builder().hostPublisher(dir()).build()) {
-            BlockingQueue<BpfExitEvent> exits = new ArrayBlockingQueue<>(16);
+            BlockingQueue<ThreadExit> exits = new ArrayBlockingQueue<>(16);
             int[] tid = new int[1];
             try (AutoCloseable l = ts.onThreadExit(exits::add)) {
                 Thread t = Thread.ofPlatform().start(() -> {
@@ -161,7 +162,7 @@ class HostInstallTest {
                     Work.burnCpu(5_000_000);
                 });
                 t.join();
-                BpfExitEvent e = exits.poll(5, TimeUnit.SECONDS);
+                ThreadExit e = exits.poll(5, TimeUnit.SECONDS);
                 assertThat(e).as("exit of thread %d", tid[0]).isNotNull();
                 assertThat(e.tid()).isEqualTo(tid[0]);
                 assertThat(e.tgid()).isEqualTo(Libc.getpid());
@@ -298,7 +299,7 @@ class HostInstallTest {
     void aPublisherInstalledWithFeaturesWithheldOffersTheRest() throws Exception {
         Path second = dir().resolveSibling("withheld");
         try {
-            HostInstaller.install(HostInstaller.Options.defaults().dir(second).group(fixture.group()).withhold(Feature.UTIME, Feature.STIME));
+            HostInstaller.install(HostInstaller.Options.defaults().dir(second).group(fixture.group()).withhold(dev.taskshared.region.SlotFeature.UTIME, dev.taskshared.region.SlotFeature.STIME));
             try (TaskShared ts = TaskShared.builder().hostPublisher(second).build()) {
                 assertThat(ts.modeDescription()).startsWith("host publisher at " + second);
                 assertThat(ts.supports(Feature.UTIME)).isFalse();
@@ -350,7 +351,7 @@ class HostInstallTest {
     private static HostFixture.Child startAsRoot(String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:-UsePerfData", "-Xmx64m", "--enable-native-access=ALL-UNNAMED",
-                "-Dtaskshared.hostPublisher=" + dir(), "-cp", System.getProperty("java.class.path"), HostProbe.class.getName()));
+                "-Dtaskshared.hostPublisher=" + dir(), "-cp", ChildJvm.classPath(), HostProbe.class.getName()));
         cmd.addAll(List.of(args));
         return HostFixture.Child.of(new ProcessBuilder(cmd).redirectErrorStream(true).start());
     }

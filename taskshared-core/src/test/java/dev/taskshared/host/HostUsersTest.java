@@ -2,8 +2,9 @@ package dev.taskshared.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.taskshared.testing.HostFixture;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.HostFixture.As;
+import dev.taskshared.testing.HostFixture;
 import dev.taskshared.testing.HostProbe;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,7 +120,7 @@ class HostUsersTest {
     void topOfAForeignProcessIsBpfThroughTheHostPublisher() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "-XX:-UsePerfData", "-Xmx64m", "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), HostProbe.class.getName(), "work", "3"));
+                ChildJvm.classPath(), HostProbe.class.getName(), "work", "3"));
         try (HostFixture.Child foreign = HostFixture.Child.of(new ProcessBuilder(cmd).redirectErrorStream(true).start())) {
             foreign.await(l -> l.equals("ready"), 60);
             List<String> out = fixture.run(As.MEMBER, false, 60, HostProbe.class, "top", Long.toString(foreign.process().pid()));

@@ -39,7 +39,7 @@ class BpfPublisherTest {
     @BeforeEach
     void start() {
         Privileged.require("bpf", bpfAvailable(), bpfReason);
-        ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath()).build();
+        ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath() == null ? null : dataPath().jsonName()).build();
     }
 
     /** The data path under test: null = the best this kernel offers (task storage here). */

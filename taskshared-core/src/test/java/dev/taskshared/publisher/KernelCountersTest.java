@@ -37,7 +37,7 @@ class KernelCountersTest {
     @BeforeEach
     void start() {
         Privileged.require("bpf", BpfPublisherTest.bpfAvailableForTests(), "BPF publisher unavailable");
-        ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath()).build();
+        ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath() == null ? null : dataPath().jsonName()).build();
     }
 
     @AfterEach

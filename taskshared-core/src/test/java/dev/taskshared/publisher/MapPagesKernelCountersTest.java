@@ -20,7 +20,7 @@ class MapPagesKernelCountersTest extends KernelCountersTest {
     @Override
     @Test
     void userAndSystemTimeAreTheKernels() {
-        try (TaskShared ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath()).build()) {
+        try (TaskShared ts = TaskShared.builder().mode(Mode.BPF).dataPath(dataPath() == null ? null : dataPath().jsonName()).build()) {
             assertThat(ts.dataPath()).isEqualTo("map_pages");
             assertThat(ts.supports(Feature.UTIME)).isFalse();
             assertThat(ts.supports(Feature.STIME)).isFalse();

@@ -2,16 +2,15 @@ package dev.taskshared.region;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.taskshared.Feature;
 import org.junit.jupiter.api.Test;
 
 /** Reader and writer of different versions use the features both have, and nothing else. */
 class NegotiationTest {
-    private static final long ALL = Feature.allKnown();
+    private static final long ALL = SlotFeature.allKnown();
 
     @Test
     void sameVersionUsesTheWritersFeatures() {
-        long writer = Feature.maskOf(Feature.SUM_EXEC_RUNTIME, Feature.RUN_DELAY, Feature.PCOUNT);
+        long writer = SlotFeature.maskOf(SlotFeature.SUM_EXEC_RUNTIME, SlotFeature.RUN_DELAY, SlotFeature.PCOUNT);
         assertThat(Negotiation.usable(new long[] {ALL}, SlotLayout.STRUCT_SIZE, new long[] {writer}, SlotLayout.STRUCT_SIZE))
                 .isEqualTo(writer);
     }
@@ -28,13 +27,13 @@ class NegotiationTest {
     void olderWriterWithShorterStructLosesTheFieldsItLacks() {
         // An imagined version 1.0 whose slot ended after off_cpu_ns (48 bytes) but claimed everything.
         long usable = Negotiation.usable(new long[] {ALL}, SlotLayout.STRUCT_SIZE, new long[] {ALL}, 48);
-        assertThat(usable).isEqualTo(Feature.maskOf(Feature.SUM_EXEC_RUNTIME, Feature.ON_CPU_SINCE, Feature.RUN_DELAY,
-                Feature.PCOUNT, Feature.OFF_CPU));
+        assertThat(usable).isEqualTo(SlotFeature.maskOf(SlotFeature.SUM_EXEC_RUNTIME, SlotFeature.ON_CPU_SINCE, SlotFeature.RUN_DELAY,
+                SlotFeature.PCOUNT, SlotFeature.OFF_CPU));
     }
 
     @Test
     void olderReaderIgnoresWhatItDoesNotKnow() {
-        long oldReader = Feature.maskOf(Feature.SUM_EXEC_RUNTIME, Feature.RUN_DELAY, Feature.PCOUNT, Feature.OFF_CPU);
+        long oldReader = SlotFeature.maskOf(SlotFeature.SUM_EXEC_RUNTIME, SlotFeature.RUN_DELAY, SlotFeature.PCOUNT, SlotFeature.OFF_CPU);
         long usable = Negotiation.usable(new long[] {oldReader}, 48, new long[] {ALL}, SlotLayout.STRUCT_SIZE);
         assertThat(usable).isEqualTo(oldReader);
     }

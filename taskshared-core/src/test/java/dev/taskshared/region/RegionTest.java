@@ -5,8 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.taskshared.Feature;
-import dev.taskshared.Mode;
 import dev.taskshared.sys.Libc;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -21,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RegionTest {
-    private static final long SAMPLING_FEATURES = Feature.maskOf(Feature.SUM_EXEC_RUNTIME, Feature.RUN_DELAY, Feature.PCOUNT);
+    private static final long SAMPLING_FEATURES = SlotFeature.maskOf(SlotFeature.SUM_EXEC_RUNTIME, SlotFeature.RUN_DELAY, SlotFeature.PCOUNT);
 
     @TempDir
     Path dir;
@@ -31,7 +29,7 @@ class RegionTest {
     @Test
     void headerRoundTripsThroughAnotherMapping() throws IOException {
         Path path;
-        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), PID, 77, 10_000_000, new long[] {SAMPLING_FEATURES})) {
+        try (Region region = Region.create("taskshared-test", PublisherKind.SAMPLING.code(), PID, 77, 10_000_000, new long[] {SAMPLING_FEATURES})) {
             path = region.path();
             region.addPage(region.filePage(0), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(0));
             MemorySegment slot = region.slot(5);
@@ -44,7 +42,7 @@ class RegionTest {
                 assertThat(reader.ownerGone()).isNull();
                 assertThat(h.createdAtNanos()).isEqualTo(77);
                 assertThat(h.sampleIntervalNanos()).isEqualTo(10_000_000);
-                assertThat(h.mode()).isEqualTo(Mode.SAMPLING);
+                assertThat(h.kind()).isEqualTo(PublisherKind.SAMPLING);
                 assertThat(h.structSize()).isEqualTo(SlotLayout.STRUCT_SIZE);
                 assertThat(h.features()).containsExactly(SAMPLING_FEATURES);
                 assertThat(reader.usableFeatures()).isEqualTo(SAMPLING_FEATURES);
@@ -70,7 +68,7 @@ class RegionTest {
 
     @Test
     void theRegionIsAMemfdWithNoNameInAnyFileSystem() throws IOException {
-        try (Region region = Region.create(RegionLocator.DEFAULT_NAME, Mode.SAMPLING.code(), PID, 0, 0, new long[] {SAMPLING_FEATURES})) {
+        try (Region region = Region.create(RegionLocator.DEFAULT_NAME, PublisherKind.SAMPLING.code(), PID, 0, 0, new long[] {SAMPLING_FEATURES})) {
             assertThat(region.path()).isEqualTo(Path.of("/proc/" + PID + "/fd/" + region.fd()));
             assertThat(Files.readSymbolicLink(region.path()).toString()).isEqualTo(RegionLocator.LINK_TARGET);
             assertThat(RegionLocator.candidates(PID)).contains(region.path());
@@ -90,7 +88,7 @@ class RegionTest {
     void aReaderSeesItsOwnerExitAndItsPidTakenByAnotherProcess() throws Exception {
         Process owner = new ProcessBuilder("sleep", "30").start();
         int pid = (int) owner.pid();
-        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), pid, 0, 0, new long[] {SAMPLING_FEATURES})) {
+        try (Region region = Region.create("taskshared-test", PublisherKind.SAMPLING.code(), pid, 0, 0, new long[] {SAMPLING_FEATURES})) {
             try (RegionReader reader = RegionReader.open(region.path(), null)) {
                 assertThat(reader.header().ownerStartTicks()).isEqualTo(ProcessStart.ticks(pid));
                 assertThat(reader.ownerGone()).isNull();
@@ -110,7 +108,7 @@ class RegionTest {
 
     @Test
     void theLivePeriodIsReadFromTheHeader() throws IOException {
-        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), PID, 0, 10_000_000, new long[] {SAMPLING_FEATURES});
+        try (Region region = Region.create("taskshared-test", PublisherKind.SAMPLING.code(), PID, 0, 10_000_000, new long[] {SAMPLING_FEATURES});
              RegionReader reader = RegionReader.open(region.path(), null)) {
             assertThat(reader.samplePeriodNanos()).isEqualTo(10_000_000);
             RegionHeader.publishSampleInterval(region.header(), 37_000_000);
@@ -120,7 +118,7 @@ class RegionTest {
 
     @Test
     void slotsAre128ByteAlignedAndPagesAre4KibAligned() throws IOException {
-        try (Region region = Region.create("taskshared-test", Mode.SAMPLING.code(), PID, 0, 0, new long[] {SAMPLING_FEATURES})) {
+        try (Region region = Region.create("taskshared-test", PublisherKind.SAMPLING.code(), PID, 0, 0, new long[] {SAMPLING_FEATURES})) {
             region.addPage(region.filePage(0), RegionHeader.PAGE_IN_FILE | Region.filePageOffset(0));
             for (int i = 0; i < SlotLayout.SLOTS_PER_PAGE; i++) {
                 assertThat(region.slot(i).address() % 128).isZero();
@@ -174,7 +172,7 @@ class RegionTest {
         Files.deleteIfExists(path);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment h = arena.allocate(RegionHeader.HEADER_SIZE + SlotLayout.PAGE_SIZE);
-            RegionHeader.write(h, Mode.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES});
+            RegionHeader.write(h, PublisherKind.SAMPLING.code(), 1, 0, 0, new long[] {SAMPLING_FEATURES});
             corrupt.accept(h);
             Files.write(path, h.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardOpenOption.CREATE_NEW);
         }

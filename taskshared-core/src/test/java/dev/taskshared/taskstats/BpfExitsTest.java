@@ -5,7 +5,7 @@ import static org.assertj.core.data.Offset.offset;
 
 import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
-import dev.taskshared.publisher.BpfExitEvent;
+import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.sys.Libc;
 import dev.taskshared.testing.Privileged;
 import dev.taskshared.testing.Work;
@@ -68,7 +68,7 @@ class BpfExitsTest {
                 if (bpf.source() != ExitRecord.Source.BPF || !ours0.contains(bpf.tid())) {
                     continue;
                 }
-                BpfExitEvent e = bpf.thread();
+                ThreadExit e = bpf.thread();
                 assertThat(bpf.cpu()).isZero();
                 assertThat(bpf.tgid()).isEqualTo(Libc.getpid());
                 assertThat(bpf.comm()).isEqualTo("exit-cpu0");

@@ -302,7 +302,7 @@ public final class HostFixture implements AutoCloseable {
             classPathCopy = copy;
             List<String> entries = new ArrayList<>();
             int i = 0;
-            for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            for (String entry : ChildJvm.classPath().split(java.io.File.pathSeparator)) {
                 Path from = Path.of(entry);
                 if (!Files.exists(from)) {
                     continue;

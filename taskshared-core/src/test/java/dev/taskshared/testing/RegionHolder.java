@@ -40,7 +40,7 @@ public final class RegionHolder {
     public static Process start(String threadName, String... prefix) throws java.io.IOException {
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(prefix));
         cmd.addAll(java.util.List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), RegionHolder.class.getName(), threadName));
+                "-cp", ChildJvm.classPath(), RegionHolder.class.getName(), threadName));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 

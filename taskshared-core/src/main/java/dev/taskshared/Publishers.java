@@ -1,34 +1,26 @@
-package dev.taskshared.publisher;
+package dev.taskshared;
 
-import dev.taskshared.Mode;
+import dev.taskshared.host.HostPins;
+import dev.taskshared.host.HostPublisher;
+import dev.taskshared.publisher.BpfPublisher;
+import dev.taskshared.publisher.Publisher;
+import dev.taskshared.publisher.SamplingPublisher;
 
 /** Chooses the publisher: the host publisher when one is installed and open to this process, its own BPF programs when it may load them, sampling otherwise; and says why. */
-public final class Publishers {
+final class Publishers {
     private Publishers() {
     }
 
     /**
-     * A running publisher of the requested mode, or of the best available one when
-     * {@code requested} is null.
+     * A running publisher of the requested mode ({@code null}: the best available), in the library's
+     * order of preference, each time with the reason for not taking the better one: the host
+     * publisher installed at {@code hostDir} (null: do not look for one), this JVM's own BPF programs
+     * on {@code dataPath} (null: the best available) when it may load them, sampling otherwise.
      *
      * @throws UnsupportedOperationException when BPF is requested but cannot be used, with the
      *     kernel's reason (and the verifier's log, if it rejected a program) as the cause
      */
-    public static Publisher start(Mode requested, long sampleIntervalNanos) {
-        return start(requested, sampleIntervalNanos, dataPathFromProperty());
-    }
-
-    /** Like {@link #start(Mode, long)} with a BPF data path forced ({@code null}: the best available). */
-    public static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath) {
-        return start(requested, sampleIntervalNanos, dataPath, hostPublisherFromProperty());
-    }
-
-    /**
-     * The publisher in the library's order of preference, each time with the reason for not taking
-     * the better one: the host publisher installed at {@code hostDir} (null: do not look for one),
-     * this JVM's own BPF programs when it may load them, sampling otherwise.
-     */
-    public static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath, java.nio.file.Path hostDir) {
+    static Publisher start(Mode requested, long sampleIntervalNanos, BpfPublisher.DataPath dataPath, java.nio.file.Path hostDir) {
         if (requested == Mode.SAMPLING) {
             return new SamplingPublisher(sampleIntervalNanos, "sampling requested");
         }
@@ -39,7 +31,7 @@ public final class Publishers {
             hostWhy = "not looked for (taskshared.hostPublisher=none)";
         } else {
             try {
-                return dev.taskshared.host.HostPublisher.open(hostDir);
+                return HostPublisher.open(hostDir);
             } catch (RuntimeException | LinkageError e) {
                 hostWhy = e.getMessage();
             }
@@ -59,10 +51,10 @@ public final class Publishers {
 
     /**
      * The host publisher's directory from the system property {@code taskshared.hostPublisher}
-     * (default {@link dev.taskshared.host.HostPins#DEFAULT_DIR}), or null when it is {@code none}.
+     * (default {@link HostPins#DEFAULT_DIR}), or null when it is {@code none}.
      */
-    public static java.nio.file.Path hostPublisherFromProperty() {
-        String v = System.getProperty("taskshared.hostPublisher", dev.taskshared.host.HostPins.DEFAULT_DIR.toString());
+    static java.nio.file.Path hostPublisherFromProperty() {
+        String v = System.getProperty("taskshared.hostPublisher", HostPins.DEFAULT_DIR.toString());
         if (v.equals("none")) {
             return null;
         }
@@ -73,7 +65,7 @@ public final class Publishers {
     }
 
     /** The BPF publisher on {@code dataPath}, or on the best available one when null. */
-    public static BpfPublisher startBpf(BpfPublisher.DataPath dataPath) {
+    static BpfPublisher startBpf(BpfPublisher.DataPath dataPath) {
         return dataPath == null ? BpfPublisher.start() : BpfPublisher.start(dataPath);
     }
 
@@ -81,16 +73,20 @@ public final class Publishers {
      * The data path forced by the system property {@code taskshared.dataPath} ({@code task_storage}
      * or {@code map_pages}), or null (the best available).
      */
-    public static BpfPublisher.DataPath dataPathFromProperty() {
-        String v = System.getProperty("taskshared.dataPath", "auto");
+    static BpfPublisher.DataPath dataPathFromProperty() {
+        return dataPathNamed(System.getProperty("taskshared.dataPath", "auto"), "taskshared.dataPath");
+    }
+
+    /** The data path named {@code v} as {@code doctor --json} spells it; null for {@code auto} or null (the best available). */
+    static BpfPublisher.DataPath dataPathNamed(String v, String what) {
+        if (v == null || v.equals("auto")) {
+            return null;
+        }
         for (BpfPublisher.DataPath p : BpfPublisher.DataPath.values()) {
             if (p.jsonName().equals(v)) {
                 return p;
             }
         }
-        if (!v.equals("auto")) {
-            throw new IllegalArgumentException("taskshared.dataPath=" + v + ": expected auto, task_storage or map_pages");
-        }
-        return null;
+        throw new IllegalArgumentException(what + "=" + v + ": expected auto, task_storage or map_pages");
     }
 }

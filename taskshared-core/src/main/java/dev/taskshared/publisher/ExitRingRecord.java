@@ -3,14 +3,16 @@ package dev.taskshared.publisher;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.taskshared.exit.ThreadExit;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A registered thread's exit, as the BPF publisher's sched_process_exit program writes it into
- * the ring buffer: its slot's final numbers and the CPU it exited on. Declared once; the program
- * ({@link SchedPrograms#schedProcessExit}) writes at these offsets.
+ * The record the BPF publisher's sched_process_exit program writes into the ring buffer at a
+ * registered thread's exit: its slot's final numbers and the CPU it exited on. Declared once; the
+ * program ({@link SchedPrograms#schedProcessExit}) writes at these offsets and {@link #decode}
+ * reads them into the exported {@link ThreadExit}.
  *
  * <pre>
  *  0 | tid u32        | tgid u32      |
@@ -27,9 +29,7 @@ import java.nio.charset.StandardCharsets;
  * 96
  * </pre>
  */
-public record BpfExitEvent(int tid, int tgid, int cpu, int slot, long exitTimeNanos, long sumExecRuntimeNanos,
-                           long runDelayNanos, long pcount, long offCpuNanos, long nvcsw, long nivcsw, long migrations,
-                           String comm) {
+final class ExitRingRecord {
     static final int TID = 0;
     static final int TGID = 4;
     static final int CPU = 8;
@@ -46,8 +46,11 @@ public record BpfExitEvent(int tid, int tgid, int cpu, int slot, long exitTimeNa
     static final int COMM_SIZE = 16;
     static final int SIZE = 96;
 
+    private ExitRingRecord() {
+    }
+
     /** Decodes a record from the ring buffer. */
-    static BpfExitEvent decode(MemorySegment r) {
+    static ThreadExit decode(MemorySegment r) {
         if (r.byteSize() < SIZE) {
             throw new IllegalArgumentException("exit record of " + r.byteSize() + " bytes, expected " + SIZE);
         }
@@ -56,7 +59,7 @@ public record BpfExitEvent(int tid, int tgid, int cpu, int slot, long exitTimeNa
         while (len < comm.length && comm[len] != 0) {
             len++;
         }
-        return new BpfExitEvent(r.get(JAVA_INT, TID), r.get(JAVA_INT, TGID), r.get(JAVA_INT, CPU), r.get(JAVA_INT, SLOT),
+        return new ThreadExit(r.get(JAVA_INT, TID), r.get(JAVA_INT, TGID), r.get(JAVA_INT, CPU), r.get(JAVA_INT, SLOT),
                 r.get(JAVA_LONG, EXIT_TIME_NS), r.get(JAVA_LONG, SUM_EXEC_RUNTIME_NS), r.get(JAVA_LONG, RUN_DELAY_NS),
                 r.get(JAVA_LONG, PCOUNT), r.get(JAVA_LONG, OFF_CPU_NS), r.get(JAVA_LONG, NVCSW), r.get(JAVA_LONG, NIVCSW),
                 r.get(JAVA_LONG, MIGRATIONS), new String(comm, 0, len, StandardCharsets.UTF_8));
