@@ -3,6 +3,7 @@ package dev.taskshared;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.NamespaceProbe;
 import dev.taskshared.testing.Privileged;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ class TracedJvmTest {
         try {
             // -f: every thread is traced, so each one stops at each of its system calls
             Process p = new ProcessBuilder(strace.toString(), "-f", "-qq", "-o", "/dev/null", java,
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), NamespaceProbe.class.getName())
+                    "--enable-native-access=ALL-UNNAMED", "-cp", ChildJvm.classPath(), NamespaceProbe.class.getName())
                     .redirectErrorStream(true).redirectOutput(out.toFile()).start();
             try {
                 assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("the traced probe finished").isTrue();
