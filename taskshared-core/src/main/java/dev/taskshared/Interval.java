@@ -17,7 +17,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>On a virtual thread, the interval is valid only if start and stop ran on the same carrier
  * OS thread as the handle; otherwise {@link #valid()} is false and the getters throw rather than
- * report another thread's numbers.
+ * report another thread's numbers. With the taskshared agent active
+ * ({@link dev.taskshared.vthread.VirtualThreads}), it measures the virtual thread itself instead,
+ * and stays valid across remounts on any carrier.
  */
 public final class Interval {
     private final ThreadStats stats;
@@ -42,6 +44,9 @@ public final class Interval {
     private long nivcswDelta;
     private boolean valid;
     private long wallRead;
+    // Virtual threads under the agent (issue 13): see start() and stop().
+    private dev.taskshared.vthread.VirtualInterval virtual;
+    private boolean onVirtual;
 
     Interval(ThreadStats stats) {
         this.stats = stats;
@@ -53,6 +58,17 @@ public final class Interval {
 
     /** Marks the start of the operation. */
     public Interval start() {
+        // --- issue 13: a virtual thread measured by the agent, across remounts (dev.taskshared.vthread)
+        onVirtual = dev.taskshared.vthread.VirtualInterval.applies();
+        if (onVirtual) {
+            if (virtual == null) {
+                virtual = new dev.taskshared.vthread.VirtualInterval();
+            }
+            virtual.start();
+            wall = -1;
+            return this;
+        }
+        // --- end issue 13
         startOnHandleThread = onHandleThread();
         if (offCpuFromSlot) {
             startOff = offCpuAndWall();
@@ -73,6 +89,20 @@ public final class Interval {
 
     /** Marks the end of the operation; the getters then describe start..stop. */
     public Interval stop() {
+        // --- issue 13: a virtual thread measured by the agent
+        if (onVirtual) {
+            virtual.stop();
+            valid = virtual.invalidReason() == null;
+            wall = virtual.wallNanos();
+            cpu = virtual.cpuNanos();
+            off = virtual.offCpuNanos();
+            runDelayNanos = virtual.runDelayNanos();
+            nvcswDelta = virtual.voluntarySwitches();
+            nivcswDelta = virtual.involuntarySwitches();
+            pcountDelta = nvcswDelta + nivcswDelta;
+            return this;
+        }
+        // --- end issue 13
         if (offCpuFromSlot) {
             off = offCpuAndWall() - startOff;
             wall = wallRead - startWall;
@@ -131,6 +161,9 @@ public final class Interval {
     private void check() {
         if (wall < 0) {
             throw new IllegalStateException("interval not stopped");
+        }
+        if (!valid && onVirtual) { // issue 13
+            throw new IllegalStateException("virtual-thread interval: " + virtual.invalidReason());
         }
         if (!valid) {
             throw new IllegalStateException("interval ran on another carrier thread than thread " + stats.tid()
