@@ -76,6 +76,12 @@ public final class MountAccounting {
         return reason;
     }
 
+    /** Stops accounting before any mount was observed (the agent could not instrument after all). */
+    public static synchronized void deactivate(String reason) {
+        instance = null;
+        refuse(reason);
+    }
+
     static boolean isActive() {
         return instance != null;
     }

@@ -8,7 +8,7 @@ import dev.taskshared.StatsSnapshot;
  * thread). All times are nanoseconds; timestamps are CLOCK_MONOTONIC ({@link System#nanoTime()}).
  *
  * <p>Invariants: {@code cpuNanos + offCpuNanos == mountedNanos}; {@code runDelayNanos <= offCpuNanos};
- * {@code mountedNanos + unmountedNanos == atNanos - firstMountNanos}.
+ * {@code mountedNanos + unmountedNanos == spanEndNanos - firstMountNanos}.
  */
 public final class VirtualThreadSnapshot {
     private long cpuNanos;
@@ -20,11 +20,13 @@ public final class VirtualThreadSnapshot {
     private long mounts;
     private long unmeasuredMounts;
     private long firstMountNanos;
+    private long lastUnmountNanos;
     private long atNanos;
+    private boolean mounted;
     private int carrierTid;
     private StatsSnapshot carrierScratch;
 
-    void setTotals(long cpu, long off, long run, long mounted, long nv, long niv, long mounts, long unmeasured, long first) {
+    void setTotals(long cpu, long off, long run, long mounted, long nv, long niv, long mounts, long unmeasured, long first, long last) {
         this.cpuNanos = cpu;
         this.offCpuNanos = off;
         this.runDelayNanos = run;
@@ -34,6 +36,7 @@ public final class VirtualThreadSnapshot {
         this.mounts = mounts;
         this.unmeasuredMounts = unmeasured;
         this.firstMountNanos = first;
+        this.lastUnmountNanos = last;
     }
 
     void addMounted(int tid, long now, long wall, long off, long run, long nv, long niv) {
@@ -45,9 +48,11 @@ public final class VirtualThreadSnapshot {
         carrierInvoluntarySwitches += niv;
         carrierTid = tid;
         atNanos = now;
+        mounted = true;
     }
 
     void notMounted(long now, int tid) {
+        mounted = false;
         carrierTid = tid;
         atNanos = now;
     }
@@ -80,11 +85,26 @@ public final class VirtualThreadSnapshot {
     }
 
     /**
-     * Time since the first mount not mounted: parked, blocked on a monitor, sleeping, or runnable
-     * and waiting for a carrier (the scheduler's queue, not the kernel's).
+     * Time not mounted between the first mount and {@link #spanEndNanos()}: parked, blocked on a
+     * monitor, sleeping, or runnable and waiting for a carrier (the scheduler's queue, not the
+     * kernel's). An unmount in progress counts once the thread mounts again.
      */
     public long unmountedNanos() {
-        return firstMountNanos == 0 ? 0 : Math.max(0, atNanos - firstMountNanos - mountedNanos);
+        return firstMountNanos == 0 ? 0 : Math.max(0, spanEndNanos() - firstMountNanos - mountedNanos);
+    }
+
+    /**
+     * The end of the time the totals cover: {@link #atNanos()} while mounted, else the last
+     * unmount (so a finished thread's span ends at its final unmount).
+     * {@code cpu + offCpu + unmounted == spanEnd - firstMount}.
+     */
+    public long spanEndNanos() {
+        return mounted ? atNanos : lastUnmountNanos;
+    }
+
+    /** Whether it was mounted (and the mount measured) at {@link #atNanos()}. */
+    public boolean mounted() {
+        return mounted;
     }
 
     /** Voluntary context switches of its carriers while it was mounted (blocking while pinned, in a system call). */

@@ -48,6 +48,7 @@ public final class VirtualThreadStats {
     private long mounts;
     private long unmeasuredMounts;
     private long firstMountNanos;
+    private long lastUnmountNanos;
 
     // The mount in progress: carrier is null while unmounted, or when this mount could not be read.
     private Carrier carrier;
@@ -111,6 +112,7 @@ public final class VirtualThreadStats {
             runDelayNanos += c.runDelayNanos - mountRunDelayNanos;
             carrierNvcsw += c.nvcsw - mountNvcsw;
             carrierNivcsw += c.nivcsw - mountNivcsw;
+            lastUnmountNanos = c.wallNanos;
         } else {
             unmeasuredMounts++;
         }
@@ -170,7 +172,7 @@ public final class VirtualThreadStats {
     /** Own thread: we are mounted, nobody else writes, and the carrier is the OS thread running us. */
     private void readOwn(VirtualThreadSnapshot into) {
         into.setTotals(cpuNanos, offCpuNanos, runDelayNanos, mountedNanos, carrierNvcsw, carrierNivcsw, mounts,
-                unmeasuredMounts, firstMountNanos);
+                unmeasuredMounts, firstMountNanos, lastUnmountNanos);
         Carrier c = carrier;
         if (c != null && c.sample()) {
             long wall = c.wallNanos - mountWallNanos;
@@ -197,6 +199,7 @@ public final class VirtualThreadStats {
                 long m = mounts;
                 long unmeasured = unmeasuredMounts;
                 long first = firstMountNanos;
+                long last = lastUnmountNanos;
                 Carrier c = carrier;
                 long mWall = mountWallNanos;
                 long mOff = mountOffCpuNanos;
@@ -205,7 +208,7 @@ public final class VirtualThreadStats {
                 long mNiv = mountNivcsw;
                 VarHandle.loadLoadFence();
                 if ((int) SEQ.getOpaque(this) == s) {
-                    into.setTotals(cpu, off, run, mounted, nv, niv, m, unmeasured, first);
+                    into.setTotals(cpu, off, run, mounted, nv, niv, m, unmeasured, first, last);
                     if (c == null) {
                         into.notMounted(System.nanoTime(), -1);
                         return;
