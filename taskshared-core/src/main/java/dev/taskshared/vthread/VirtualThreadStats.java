@@ -109,7 +109,7 @@ public final class VirtualThreadStats {
             mountedNanos += wall;
             offCpuNanos += off;
             cpuNanos += wall - off;
-            runDelayNanos += c.runDelayNanos - mountRunDelayNanos;
+            runDelayNanos += runDelayWithin(c.runDelayNanos - mountRunDelayNanos, off);
             carrierNvcsw += c.nvcsw - mountNvcsw;
             carrierNivcsw += c.nivcsw - mountNivcsw;
             lastUnmountNanos = c.wallNanos;
@@ -118,6 +118,15 @@ public final class VirtualThreadStats {
         }
         carrier = null;
         endWrite();
+    }
+
+    /**
+     * Run-queue time is part of off-CPU time, but the kernel keeps it on the run queue's clock and
+     * the publisher measures off-CPU time on the monotonic clock: they can disagree by tens of
+     * nanoseconds per switch. Never report more run-queue wait than off-CPU time.
+     */
+    private static long runDelayWithin(long runDelay, long offCpu) {
+        return Math.max(0, Math.min(runDelay, offCpu));
     }
 
     private void beginWrite() {
@@ -177,7 +186,7 @@ public final class VirtualThreadStats {
         if (c != null && c.sample()) {
             long wall = c.wallNanos - mountWallNanos;
             long off = c.offCpuNanos - mountOffCpuNanos;
-            into.addMounted(c.tid, c.wallNanos, wall, off, c.runDelayNanos - mountRunDelayNanos,
+            into.addMounted(c.tid, c.wallNanos, wall, off, runDelayWithin(c.runDelayNanos - mountRunDelayNanos, off),
                     c.nvcsw - mountNvcsw, c.nivcsw - mountNivcsw);
         } else {
             into.notMounted(System.nanoTime(), c == null ? -1 : c.tid);
