@@ -284,9 +284,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "    %d operations had cpu > wall + 1 µs, by up to %s µs: the thread CPU clock and"
                     + " CLOCK_MONOTONIC are different clocks%n", c.opsWithCpuAboveWall(), us(c.maxDeviationNs()));
         }
-        out.printf(Locale.ROOT, "  operations used %s s of the %s s CPU the workers used in all (%.1f%%, clock_gettime at thread"
+        out.printf(Locale.ROOT, "  operations used %s s of the %s s CPU the workers used in all (%.1f%%, %s at thread"
                 + " start/end; the rest is queue handling)%n", s(c.cpuNsTotal()), s(c.workerCpuNs()),
-                c.opsCpuShareOfWorkerCpu() * 100);
+                c.opsCpuShareOfWorkerCpu() * 100, r.workerThreads().equals("platform") ? "clock_gettime" : "the agent's totals");
         out.printf(Locale.ROOT, "  flush: off-cpu mean %s µs >= its mean sleep %s µs  %s%n", us(c.flushOffCpuNsMean()),
                 us(c.flushSleepNsMean()), c.flushOffCpuCoversSleep() ? "ok" : "MISMATCH");
         if (c.workerRunDelayNs() != null) {
