@@ -15,8 +15,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * {@link VirtualThreadMounts} without and with the agent, alternating forks in one run so that
- * the ratio is measured side by side on a noisy machine; one carrier
+ * {@link VirtualThreadMounts} without the agent (with and without the BPF publisher) and with
+ * it, alternating forks in one run so that the ratios are measured side by side on a noisy machine; one carrier
  * ({@code jdk.virtualThreadScheduler.parallelism=1}) so that no cross-CPU wakeup lies in a round
  * trip. Usage: {@code VirtualThreadCost <path to taskshared-agent.jar> [rounds]}.
  */
@@ -34,24 +34,27 @@ public final class VirtualThreadCost {
         Map<String, List<Double>> without = new LinkedHashMap<>();
         Map<String, List<Double>> with = new LinkedHashMap<>();
         for (int r = 0; r < rounds; r++) {
-            collect(run(null), without);
-            collect(run(agent), with);
+            collect(run(null, "none", "bpf"), without);
+            collect(run(agent, "bpf"), with);
         }
-        System.out.printf("%-20s %14s %14s %8s%n", "benchmark", "no agent ns", "agent ns", "ratio");
-        for (String name : without.keySet()) {
-            double a = median(without.get(name));
-            double b = median(with.get(name));
-            System.out.printf("%-20s %14.1f %14.1f %8.3f%n", name, a, b, b / a);
+        System.out.printf("%-20s %14s %14s %14s %12s %12s%n", "benchmark", "plain ns", "publisher ns", "agent ns",
+                "agent/publ.", "agent/plain");
+        for (String name : List.of("yieldMountPair", "pingPongRoundTrip")) {
+            double plain = median(without.get(name + " none"));
+            double publ = median(without.get(name + " bpf"));
+            double ag = median(with.get(name + " bpf"));
+            System.out.printf("%-20s %14.1f %14.1f %14.1f %12.3f %12.3f%n", name, plain, publ, ag, ag / publ, ag / plain);
         }
     }
 
-    private static java.util.Collection<RunResult> run(String agent) throws RunnerException {
+    private static java.util.Collection<RunResult> run(String agent, String... publishers) throws RunnerException {
         List<String> jvm = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED", "-Djdk.virtualThreadScheduler.parallelism=1"));
         if (agent != null) {
             jvm.add(agent);
         }
         return new Runner(new OptionsBuilder()
                 .include(VirtualThreadMounts.class.getName().replace(".", "\\.") + "\\..*")
+                .param("publisher", publishers)
                 .forks(1)
                 .warmupIterations(3)
                 .warmupTime(TimeValue.seconds(1))
@@ -66,7 +69,8 @@ public final class VirtualThreadCost {
     private static void collect(java.util.Collection<RunResult> results, Map<String, List<Double>> into) {
         for (RunResult r : results) {
             String b = r.getParams().getBenchmark();
-            into.computeIfAbsent(b.substring(b.lastIndexOf('.') + 1), k -> new ArrayList<>()).add(r.getPrimaryResult().getScore());
+            String key = b.substring(b.lastIndexOf('.') + 1) + " " + r.getParams().getParam("publisher");
+            into.computeIfAbsent(key, k -> new ArrayList<>()).add(r.getPrimaryResult().getScore());
         }
     }
 

@@ -6,6 +6,10 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.Level;
+import dev.taskshared.TaskShared;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
 
@@ -21,11 +25,35 @@ import org.openjdk.jmh.annotations.State;
 public class VirtualThreadMounts {
     static final int OPS = 2000;
 
+    /**
+     * {@code none}: no taskshared in this JVM; {@code bpf}: the BPF publisher attached and the
+     * carrier registered (what the agent needs anyway), so that, with the agent, the difference
+     * to {@code bpf} is the cost of the mount hooks alone, and {@code bpf} to {@code none} the
+     * publisher's (its sched_switch programs run at every context switch of the carrier).
+     */
+    @Param({"none", "bpf"})
+    public String publisher;
+
+    @Setup(Level.Trial)
+    public void start() {
+        if (publisher.equals("bpf")) {
+            TaskShared.get();
+        }
+    }
+
+    /** On a virtual thread: registers its carrier (once per carrier) when the publisher runs. */
+    private void registerCarrier() {
+        if (publisher.equals("bpf")) {
+            TaskShared.current();
+        }
+    }
+
     /** One Thread.yield() on a virtual thread: an unmount and a mount. */
     @Benchmark
     @OperationsPerInvocation(OPS)
     public void yieldMountPair() throws InterruptedException {
         Thread.ofVirtual().start(() -> {
+            registerCarrier();
             for (int i = 0; i < OPS; i++) {
                 Thread.yield();
             }
@@ -43,6 +71,7 @@ public class VirtualThreadMounts {
         Thread[] pair = new Thread[2];
         Object lock = new Object();
         pair[1] = Thread.ofVirtual().unstarted(() -> {
+            registerCarrier();
             for (int i = 0; i < OPS; i++) {
                 while (turnOf(turn, lock) != 1) {
                     LockSupport.park();
