@@ -26,6 +26,7 @@ final class Carrier {
     long runDelayNanos;
     long nvcsw;
     long nivcsw;
+    long pcount;
 
     Carrier(ThreadStats stats) {
         this.stats = stats;
@@ -38,11 +39,14 @@ final class Carrier {
      * Reads off-CPU, run-queue and switch totals with the wall clock, with no switch of this
      * carrier between them, so that CPU = wall &minus; off-CPU exactly. Must run on this carrier
      * (then every total is current: the publisher writes them at the switches around any running
-     * stretch). Loads only; returns false if the registration was released.
+     * stretch). Loads only; returns false if the registration was released or the publisher
+     * missed this carrier's last switch-in.
      */
     boolean sample() {
         for (int tries = 0; tries < MAX_TRIES; tries++) {
             int seq = SlotReader.seq(slot);
+            long since = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
+            long pc = SlotReader.getLong(slot, SlotLayout.PCOUNT);
             long off = SlotReader.getLong(slot, SlotLayout.OFF_CPU_NS);
             long run = SlotReader.getLong(slot, SlotLayout.RUN_DELAY_NS);
             long nv = SlotReader.getLong(slot, SlotLayout.NVCSW);
@@ -50,7 +54,9 @@ final class Carrier {
             int gen = SlotReader.getInt(slot, SlotLayout.GENERATION);
             long now = System.nanoTime();
             if (SlotReader.validate(slot, seq)) {
-                if (gen != generation) {
+                if (gen != generation || since == 0) {
+                    // released, or the publisher missed this carrier's switch-in (the slot says
+                    // off CPU while we run): its off-CPU total is not current
                     return false;
                 }
                 wallNanos = now;
@@ -58,11 +64,20 @@ final class Carrier {
                 runDelayNanos = run;
                 nvcsw = nv;
                 nivcsw = niv;
+                pcount = pc;
                 return true;
             }
             Thread.onSpinWait();
         }
         return false;
+    }
+
+    /**
+     * Whether the publisher saw every switch since {@code mountPcount} etc. were sampled: each
+     * switch-out the kernel counted (voluntary + involuntary) has its switch-in.
+     */
+    boolean sawEverySwitchSince(long mountPcount, long mountNvcsw, long mountNivcsw) {
+        return pcount - mountPcount == (nvcsw - mountNvcsw) + (nivcsw - mountNivcsw);
     }
 
     /** The slot, for readers on other threads (a full snapshot under the sequence counter). */

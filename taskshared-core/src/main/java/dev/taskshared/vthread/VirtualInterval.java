@@ -36,8 +36,9 @@ public final class VirtualInterval {
             invalidReason = e.getMessage();
             return;
         }
-        if (end.unmeasuredMounts() != start.unmeasuredMounts() || end.carrierTid() < 0) {
-            invalidReason = "a mount during the interval could not be measured (its carrier's registration was released)";
+        if (end.unmeasuredMounts() != start.unmeasuredMounts() || end.carrierTid() < 0 || start.carrierTid() < 0) {
+            invalidReason = "a mount during the interval could not be measured (the publisher missed a switch of its carrier,"
+                    + " or the carrier's registration was released)";
         }
     }
 

@@ -123,8 +123,10 @@ public final class VirtualThreadSnapshot {
     }
 
     /**
-     * Mounts whose carrier numbers could not be read (the carrier's registration was released
-     * mid-mount): not in the totals. 0 in normal operation; otherwise the totals are lower bounds.
+     * Mounts that could not be measured, and are not in the totals: the carrier's registration
+     * was released mid-mount, or the publisher missed a switch of the carrier during the mount
+     * (its switch-in count disagrees with the kernel's switch counts, or the slot said off CPU
+     * while the carrier ran). Otherwise the totals are lower bounds.
      */
     public long unmeasuredMounts() {
         return unmeasuredMounts;

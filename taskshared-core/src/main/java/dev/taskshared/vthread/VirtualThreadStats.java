@@ -57,6 +57,7 @@ public final class VirtualThreadStats {
     private long mountRunDelayNanos;
     private long mountNvcsw;
     private long mountNivcsw;
+    private long mountPcount;
 
     /** Publication to {@link VirtualThreads#of(Thread)}: see {@link Published}. */
     Thread pendingThread;
@@ -88,6 +89,7 @@ public final class VirtualThreadStats {
             mountRunDelayNanos = c.runDelayNanos;
             mountNvcsw = c.nvcsw;
             mountNivcsw = c.nivcsw;
+            mountPcount = c.pcount;
         } else {
             carrier = null;
             unmeasuredMounts++;
@@ -101,11 +103,12 @@ public final class VirtualThreadStats {
         if (c == null) {
             return; // this mount was not measured (counted in unmeasuredMounts)
         }
-        boolean read = c.sample();
+        boolean read = c.sample() && c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw);
+        long wall = c.wallNanos - mountWallNanos;
+        long off = read ? offCpuWithin(c.offCpuNanos - mountOffCpuNanos, wall) : -1;
+        read &= off >= 0;
         beginWrite();
         if (read) {
-            long wall = c.wallNanos - mountWallNanos;
-            long off = c.offCpuNanos - mountOffCpuNanos;
             mountedNanos += wall;
             offCpuNanos += off;
             cpuNanos += wall - off;
@@ -118,6 +121,22 @@ public final class VirtualThreadStats {
         }
         carrier = null;
         endWrite();
+    }
+
+    /** How far off-CPU time may exceed wall time over a mount and still be read as "all of it" (the lead's Interval uses the same). */
+    static final long CLOCK_SKEW_NANOS = 20_000;
+
+    /**
+     * Off-CPU time of a mount checked against its wall time: the publisher stamps switches with
+     * the kernel's clock at the tracepoint, we read the wall clock in Java, so off-CPU may exceed
+     * wall by microseconds (then: all of it was off CPU); by more, or negative, the mount cannot
+     * be measured: returns -1.
+     */
+    static long offCpuWithin(long offCpu, long wall) {
+        if (offCpu < 0 || wall < 0 || offCpu > wall + CLOCK_SKEW_NANOS) {
+            return -1;
+        }
+        return Math.min(offCpu, wall);
     }
 
     /**
@@ -164,16 +183,24 @@ public final class VirtualThreadStats {
     /**
      * CPU nanoseconds of this virtual thread up to now. On the virtual thread itself: loads only,
      * exact; from another thread: as {@link #snapshot}.
+     *
+     * @throws IllegalStateException on the thread itself, when the mount in progress cannot be
+     *         measured (the publisher missed a switch of the carrier since the mount)
      */
     public long cpuTimeNowNanos() {
         Thread current = Thread.currentThread();
         if (current.isVirtual() && current.threadId() == threadId) {
             MountAccounting.checkHealthy();
             Carrier c = carrier;
-            if (c != null && c.sample()) {
-                return cpuNanos + (c.wallNanos - mountWallNanos) - (c.offCpuNanos - mountOffCpuNanos);
+            if (c != null && c.sample() && c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw)) {
+                long wall = c.wallNanos - mountWallNanos;
+                long off = offCpuWithin(c.offCpuNanos - mountOffCpuNanos, wall);
+                if (off >= 0) {
+                    return cpuNanos + wall - off;
+                }
             }
-            return cpuNanos;
+            throw new IllegalStateException("the current mount is not measured: the publisher missed a switch of carrier "
+                    + (c == null ? "?" : c.tid) + " (or its registration was released)");
         }
         return snapshot(new VirtualThreadSnapshot()).cpuNanos();
     }
@@ -183,13 +210,16 @@ public final class VirtualThreadStats {
         into.setTotals(cpuNanos, offCpuNanos, runDelayNanos, mountedNanos, carrierNvcsw, carrierNivcsw, mounts,
                 unmeasuredMounts, firstMountNanos, lastUnmountNanos);
         Carrier c = carrier;
-        if (c != null && c.sample()) {
+        long off = -1;
+        if (c != null && c.sample() && c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw)) {
+            off = offCpuWithin(c.offCpuNanos - mountOffCpuNanos, c.wallNanos - mountWallNanos);
+        }
+        if (off >= 0) {
             long wall = c.wallNanos - mountWallNanos;
-            long off = c.offCpuNanos - mountOffCpuNanos;
             into.addMounted(c.tid, c.wallNanos, wall, off, runDelayWithin(c.runDelayNanos - mountRunDelayNanos, off),
                     c.nvcsw - mountNvcsw, c.nivcsw - mountNivcsw);
         } else {
-            into.notMounted(System.nanoTime(), c == null ? -1 : c.tid);
+            into.notMounted(System.nanoTime(), -1); // carrierTid -1: the mount in progress is not measured
         }
     }
 
