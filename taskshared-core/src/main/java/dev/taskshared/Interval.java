@@ -67,7 +67,7 @@ public final class Interval {
 
     /** Marks the start of the operation. */
     public Interval start() {
-        onVirtual = dev.taskshared.vthread.VirtualInterval.applies();
+        onVirtual = Thread.currentThread().isVirtual() && dev.taskshared.vthread.VirtualInterval.applies();
         if (onVirtual) { // a virtual thread measured by the agent, across remounts (dev.taskshared.vthread)
             if (virtual == null) {
                 virtual = new dev.taskshared.vthread.VirtualInterval();

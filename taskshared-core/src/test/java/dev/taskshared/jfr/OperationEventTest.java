@@ -46,9 +46,12 @@ class OperationEventTest {
     void eventsCarryTheIntervalsNumbersInNanoseconds() throws Exception {
         ThreadStats me = ts.currentThread();
         Interval op = me.newInterval();
+        op.start().stop(); // warm-up: classes loaded outside the measured intervals
         List<Expected> expected = new ArrayList<>();
         List<RecordedEvent> events = Recordings.record(TaskSharedEvents.settings(null), TaskSharedEvents.OPERATION, () -> {
-            for (int i = 0; i < 3; i++) {
+            // An invalid interval (the publisher missed a switch: 0.5-3 % of intervals on this VM)
+            // is committed as invalid with no numbers; the test wants three valid ones.
+            for (int i = 0; expected.size() < 3 && i < 10; i++) {
                 long clock0 = Libc.threadCpuTimeNanos();
                 op.start();
                 Work.burnCpu(20_000_000L);
@@ -56,15 +59,22 @@ class OperationEventTest {
                 op.stop();
                 long clock = Libc.threadCpuTimeNanos() - clock0;
                 TaskSharedEvents.commit("burn-" + i, op);
+                if (!op.valid()) {
+                    continue;
+                }
                 expected.add(new Expected("burn-" + i, op.wallNanos(), op.cpuNanos(), op.offCpuNanos(), op.runDelayNanos(),
                         op.switches(), op.voluntarySwitches(), op.involuntarySwitches(), clock));
             }
         });
         me.release();
 
-        assertThat(events).hasSize(3);
+        assertThat(expected).as("valid intervals").hasSize(3);
+        List<RecordedEvent> invalid = events.stream().filter(e -> !e.getBoolean("valid")).toList();
+        assertThat(invalid).allSatisfy(e -> assertThat(e.getLong("wallTime")).isEqualTo(Long.MIN_VALUE));
+        List<RecordedEvent> valid = events.stream().filter(e -> e.getBoolean("valid")).toList();
+        assertThat(valid).hasSize(3);
         for (int i = 0; i < 3; i++) {
-            RecordedEvent e = events.get(i);
+            RecordedEvent e = valid.get(i);
             Expected x = expected.get(i);
             assertThat(e.getString("operation")).isEqualTo(x.name());
             assertThat(e.getBoolean("valid")).isTrue();

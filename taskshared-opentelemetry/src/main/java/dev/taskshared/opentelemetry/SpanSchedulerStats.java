@@ -43,6 +43,12 @@ public final class SpanSchedulerStats {
     /** Of which involuntary: it was preempted (BPF mode). */
     public static final AttributeKey<Long> INVOLUNTARY_SWITCHES = AttributeKey.longKey("taskshared.thread.involuntary_switches");
 
+    /**
+     * Set instead of the numbers when they cannot be trusted: why (for example, the publisher
+     * missed a context switch inside the span). See {@code Interval.invalidReason()}.
+     */
+    public static final AttributeKey<String> INVALID_REASON = AttributeKey.stringKey("taskshared.thread.invalid_reason");
+
     private static final Measurement NOTHING = new Measurement(null, null);
 
     private final TaskShared taskShared;
@@ -105,6 +111,8 @@ public final class SpanSchedulerStats {
                     s.setAttribute(VOLUNTARY_SWITCHES, interval.voluntarySwitches());
                     s.setAttribute(INVOLUNTARY_SWITCHES, interval.involuntarySwitches());
                 }
+            } else {
+                s.setAttribute(INVALID_REASON, interval.valid() ? "numbers outside their bounds" : interval.invalidReason());
             }
             pool.addFirst(this);
         }
