@@ -29,6 +29,23 @@ final class AgentTesting {
         return (~tid << 3) | 6;
     }
 
+    /** /proc/stat counts in USER_HZ ticks (100 per second on Linux): one tick per CPU of rounding. */
+    static final long STEAL_RESOLUTION_NANOS = 10_000_000L * Runtime.getRuntime().availableProcessors();
+
+    /**
+     * Time the hypervisor stole from all CPUs so far (/proc/stat's "cpu" line, 8th value), in
+     * nanoseconds: the kernel's task clock leaves it out, the wall clock does not.
+     */
+    static long stealNanos() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+            if (line.startsWith("cpu ")) {
+                String[] f = line.trim().split("\\s+");
+                return Long.parseLong(f[8]) * 10_000_000L;
+            }
+        }
+        throw new IOException("no cpu line in /proc/stat");
+    }
+
     /** Tids of this process's ForkJoinPool threads (the virtual-thread carriers), by /proc comm. */
     static Map<Integer, Long> carrierCpuNanos() throws IOException {
         Map<Integer, Long> out = new HashMap<>();

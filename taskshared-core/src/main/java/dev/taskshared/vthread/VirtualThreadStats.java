@@ -3,6 +3,7 @@ package dev.taskshared.vthread;
 import dev.taskshared.StatsSnapshot;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
+import dev.taskshared.sys.Libc;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -53,7 +54,8 @@ public final class VirtualThreadStats {
     // The mount in progress: carrier is null while unmounted, or when this mount could not be read.
     private Carrier carrier;
     private long mountWallNanos;
-    private long mountOffCpuNanos;
+    /** An upper bound of the carrier's CPU time at the mount (Carrier#cpuUpperBoundNanos): CPU since is a lower bound. */
+    private long mountCpuNanos;
     private long mountRunDelayNanos;
     private long mountNvcsw;
     private long mountNivcsw;
@@ -74,18 +76,18 @@ public final class VirtualThreadStats {
 
     // ---- writer: the mount hooks, on the carrier, while Thread.currentThread() is this virtual thread
 
-    /** Just mounted on {@code c}: record the carrier's totals. */
+    /** Just mounted on {@code c}: record the carrier's totals (loads only). */
     void mounted(Carrier c) {
-        boolean read = c.sample();
+        int why = c.sampleOrWhy();
         beginWrite();
         mounts++;
-        if (read) {
+        if (why < 0) {
             if (firstMountNanos == 0) {
                 firstMountNanos = c.wallNanos;
             }
             carrier = c;
             mountWallNanos = c.wallNanos;
-            mountOffCpuNanos = c.offCpuNanos;
+            mountCpuNanos = c.cpuUpperBoundNanos();
             mountRunDelayNanos = c.runDelayNanos;
             mountNvcsw = c.nvcsw;
             mountNivcsw = c.nivcsw;
@@ -95,54 +97,62 @@ public final class VirtualThreadStats {
             unmeasuredMounts++;
         }
         endWrite();
+        if (why >= 0) {
+            MountAccounting.unmeasured(why);
+        }
     }
 
-    /** About to unmount: add the carrier's time since {@link #mounted}. */
+    /**
+     * About to unmount: add the carrier's time since {@link #mounted}. CPU from the kernel's clock
+     * (one system call), run-queue time and switches from the slot (loads).
+     */
     void unmounting() {
         Carrier c = carrier;
         if (c == null) {
             return; // this mount was not measured (counted in unmeasuredMounts)
         }
-        boolean read = c.sample() && c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw);
-        long wall = c.wallNanos - mountWallNanos;
-        long off = read ? offCpuWithin(c.offCpuNanos - mountOffCpuNanos, wall) : -1;
-        read &= off >= 0;
+        int why = c.sampleOrWhy();
+        long cpuNow = c.markExact();
+        long end = System.nanoTime(); // after the CPU clock: the mount's CPU fits in its wall time
+        if (why < 0 && !c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw)) {
+            why = MountAccounting.MISSED_SWITCH;
+        }
+        long wall = end - mountWallNanos;
+        long cpu = cpuWithin(cpuNow - mountCpuNanos, wall);
         beginWrite();
-        if (read) {
+        if (why < 0) {
+            long off = wall - cpu;
             mountedNanos += wall;
+            cpuNanos += cpu;
             offCpuNanos += off;
-            cpuNanos += wall - off;
             runDelayNanos += runDelayWithin(c.runDelayNanos - mountRunDelayNanos, off);
             carrierNvcsw += c.nvcsw - mountNvcsw;
             carrierNivcsw += c.nivcsw - mountNivcsw;
-            lastUnmountNanos = c.wallNanos;
+            lastUnmountNanos = end;
         } else {
             unmeasuredMounts++;
         }
         carrier = null;
         endWrite();
+        if (why >= 0) {
+            MountAccounting.unmeasured(why);
+        }
     }
 
-    /** How far off-CPU time may exceed wall time over a mount and still be read as "all of it" (the lead's Interval uses the same). */
-    static final long CLOCK_SKEW_NANOS = 20_000;
-
     /**
-     * Off-CPU time of a mount checked against its wall time: the publisher stamps switches with
-     * the kernel's clock at the tracepoint, we read the wall clock in Java, so off-CPU may exceed
-     * wall by microseconds (then: all of it was off CPU); by more, or negative, the mount cannot
-     * be measured: returns -1.
+     * The CPU time of a mount so far: the carrier's CPU clock now minus the upper bound taken at the
+     * mount, which is a lower bound of the kernel's figure (short by what the hypervisor stole in
+     * the JDK's few microseconds before the mount, and so possibly below zero for a mount of
+     * nanoseconds); within 0..wall, as the kernel's own is.
      */
-    static long offCpuWithin(long offCpu, long wall) {
-        if (offCpu < 0 || wall < 0 || offCpu > wall + CLOCK_SKEW_NANOS) {
-            return -1;
-        }
-        return Math.min(offCpu, wall);
+    static long cpuWithin(long cpu, long wall) {
+        return Math.max(0, Math.min(cpu, wall));
     }
 
     /**
      * Run-queue time is part of off-CPU time, but the kernel keeps it on the run queue's clock and
-     * the publisher measures off-CPU time on the monotonic clock: they can disagree by tens of
-     * nanoseconds per switch. Never report more run-queue wait than off-CPU time.
+     * off-CPU time is wall minus the task clock: they can disagree by tens of nanoseconds per
+     * switch. Never report more run-queue wait than off-CPU time.
      */
     private static long runDelayWithin(long runDelay, long offCpu) {
         return Math.max(0, Math.min(runDelay, offCpu));
@@ -192,12 +202,9 @@ public final class VirtualThreadStats {
         if (current.isVirtual() && current.threadId() == threadId) {
             MountAccounting.checkHealthy();
             Carrier c = carrier;
-            if (c != null && c.sample() && c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw)) {
-                long wall = c.wallNanos - mountWallNanos;
-                long off = offCpuWithin(c.offCpuNanos - mountOffCpuNanos, wall);
-                if (off >= 0) {
-                    return cpuNanos + wall - off;
-                }
+            if (c != null && c.sample()) {
+                long cpuNow = c.markExact();
+                return cpuNanos + cpuWithin(cpuNow - mountCpuNanos, System.nanoTime() - mountWallNanos);
             }
             throw new IllegalStateException("the current mount is not measured: the publisher missed a switch of carrier "
                     + (c == null ? "?" : c.tid) + " (or its registration was released)");
@@ -210,19 +217,24 @@ public final class VirtualThreadStats {
         into.setTotals(cpuNanos, offCpuNanos, runDelayNanos, mountedNanos, carrierNvcsw, carrierNivcsw, mounts,
                 unmeasuredMounts, firstMountNanos, lastUnmountNanos);
         Carrier c = carrier;
-        long off = -1;
         if (c != null && c.sample() && c.sawEverySwitchSince(mountPcount, mountNvcsw, mountNivcsw)) {
-            off = offCpuWithin(c.offCpuNanos - mountOffCpuNanos, c.wallNanos - mountWallNanos);
-        }
-        if (off >= 0) {
-            long wall = c.wallNanos - mountWallNanos;
-            into.addMounted(c.tid, c.wallNanos, wall, off, runDelayWithin(c.runDelayNanos - mountRunDelayNanos, off),
+            long cpuNow = c.markExact();
+            long now = System.nanoTime(); // after the CPU clock
+            long wall = now - mountWallNanos;
+            long cpu = cpuWithin(cpuNow - mountCpuNanos, wall);
+            long off = wall - cpu;
+            into.addMounted(c.tid, now, wall, off, runDelayWithin(c.runDelayNanos - mountRunDelayNanos, off),
                     c.nvcsw - mountNvcsw, c.nivcsw - mountNivcsw);
         } else {
             into.notMounted(System.nanoTime(), -1); // carrierTid -1: the mount in progress is not measured
         }
     }
 
+    /**
+     * Another thread: totals of completed mounts under the sequence counter; the mount in progress
+     * from the carrier's CPU clock (a system call: clock_gettime on the carrier's thread clock) and
+     * its slot, kept only if the same mount was still in progress after both were read.
+     */
     private void readOther(VirtualThreadSnapshot into) {
         StatsSnapshot carrierStats = into.carrierScratch();
         int spins = 0;
@@ -241,7 +253,7 @@ public final class VirtualThreadStats {
                 long last = lastUnmountNanos;
                 Carrier c = carrier;
                 long mWall = mountWallNanos;
-                long mOff = mountOffCpuNanos;
+                long mCpu = mountCpuNanos;
                 long mRun = mountRunDelayNanos;
                 long mNv = mountNvcsw;
                 long mNiv = mountNivcsw;
@@ -252,14 +264,20 @@ public final class VirtualThreadStats {
                         into.notMounted(System.nanoTime(), -1);
                         return;
                     }
+                    long carrierCpu = carrierCpuNanos(c.tid);
+                    long now = System.nanoTime(); // after the CPU clock: CPU so far <= wall so far
+                    if (carrierCpu < 0 && (int) SEQ.getAcquire(this) == s) {
+                        into.notMounted(now, -1); // the carrier is gone (it cannot be while mounted): not measured
+                        return;
+                    }
                     carrierStats.readSlot(c.slot());
-                    long now = System.nanoTime();
-                    boolean sameMount = (int) SEQ.getAcquire(this) == s
+                    boolean sameMount = carrierCpu >= 0 && (int) SEQ.getAcquire(this) == s
                             && SlotReader.getInt(c.slot(), SlotLayout.GENERATION) == c.generation();
                     if (sameMount) {
                         long wall = Math.max(0, now - mWall);
-                        long offNow = Math.min(wall, Math.max(0, carrierStats.offCpuNanosAt(now) - mOff));
-                        into.addMounted(c.tid, now, wall, offNow, Math.min(offNow, Math.max(0, carrierStats.runDelayNanos() - mRun)),
+                        long cpuSoFar = cpuWithin(carrierCpu - mCpu, wall);
+                        long offSoFar = wall - cpuSoFar;
+                        into.addMounted(c.tid, now, wall, offSoFar, runDelayWithin(carrierStats.runDelayNanos() - mRun, offSoFar),
                                 Math.max(0, carrierStats.nvcsw() - mNv), Math.max(0, carrierStats.nivcsw() - mNiv));
                         return;
                     }
@@ -271,6 +289,15 @@ public final class VirtualThreadStats {
             } else {
                 Thread.onSpinWait();
             }
+        }
+    }
+
+    /** The CPU time of carrier {@code tid} now from the kernel's clock, or -1 if the thread is gone. */
+    private static long carrierCpuNanos(int tid) {
+        try {
+            return Libc.threadCpuTimeNanos(tid);
+        } catch (RuntimeException gone) {
+            return -1;
         }
     }
 
