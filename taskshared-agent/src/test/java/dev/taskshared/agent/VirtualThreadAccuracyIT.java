@@ -127,12 +127,33 @@ class VirtualThreadAccuracyIT {
         AgentTesting.requireActiveAgent();
         run(new Truth[THREADS]); // warm-up: compile the spin loop and the hooks, start the carriers
 
-        Map<Integer, Long> carriersBefore = AgentTesting.carrierCpuNanos();
-        long stealBefore = AgentTesting.stealNanos();
-        Truth[] truths = new Truth[THREADS];
-        Thread[] threads = run(truths);
-        long stealBound = AgentTesting.stealNanos() - stealBefore + AgentTesting.STEAL_RESOLUTION_NANOS;
-        Map<Integer, Long> carriersAfter = AgentTesting.carrierCpuNanos();
+        // A mount during which the publisher missed a switch of its carrier is left out of the
+        // totals and counted, not measured: then a thread's total is only a lower bound. Such
+        // misses come in bursts (seen with other JVMs registering threads with their own BPF
+        // publishers on this host): measure again, up to three times, when more than 10 % of the
+        // mounts were missed, so that the accuracy checks below have data to check.
+        Map<Integer, Long> carriersBefore;
+        Map<Integer, Long> carriersAfter;
+        Truth[] truths;
+        Thread[] threads;
+        long stealBound;
+        int attempt = 0;
+        while (true) {
+            carriersBefore = AgentTesting.carrierCpuNanos();
+            long stealBefore = AgentTesting.stealNanos();
+            truths = new Truth[THREADS];
+            threads = run(truths);
+            stealBound = AgentTesting.stealNanos() - stealBefore + AgentTesting.STEAL_RESOLUTION_NANOS;
+            carriersAfter = AgentTesting.carrierCpuNanos();
+            long missed = 0;
+            for (Thread t : threads) {
+                missed += VirtualThreads.of(t).orElseThrow().snapshot(new VirtualThreadSnapshot()).unmeasuredMounts();
+            }
+            if (missed <= THREADS * (2L * CYCLES + 1) / 10 || ++attempt == 3) {
+                break;
+            }
+            System.out.println("attempt " + attempt + ": " + missed + " unmeasured mounts, measuring again: " + MountAccounting.unmeasuredByReason());
+        }
 
         long sumVirtualCpu = 0;
         long unmeasured = 0;
@@ -169,7 +190,9 @@ class VirtualThreadAccuracyIT {
             assertThat(s.mountedNanos() + s.unmountedNanos()).isEqualTo(s.spanEndNanos() - s.firstMountNanos());
             // ...which brackets the task's own wall clock (start-up and exit add tens of µs): 1 % + 1 ms.
             long span = s.spanEndNanos() - s.firstMountNanos();
-            assertThat(span).as(report.toString()).isBetween(t.wallNanos(), t.wallNanos() + 1_000_000 + t.wallNanos() / 100);
+            // (An unmeasured first or last mount shortens the span: then it is only bounded above.)
+            assertThat(span).as(report.toString()).isBetween(s.unmeasuredMounts() == 0 ? t.wallNanos() : 0,
+                    t.wallNanos() + 1_000_000 + t.wallNanos() / 100);
             // Run-queue time is part of off-CPU; off-CPU holds the blocking polls (mounted), and
             // what is neither run-queue wait nor time the hypervisor stole (off-CPU is wall minus the
             // kernel's task clock, which leaves steal out) is at most the polls' wall time.
