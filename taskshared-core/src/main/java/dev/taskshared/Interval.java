@@ -22,6 +22,10 @@ import dev.taskshared.sys.Libc;
  * virtual thread moved to another carrier), or the kernel's counters show a context switch the
  * publisher did not see &mdash; {@link #valid()} is false, {@link #invalidReason()} says why and
  * the getters throw.
+ *
+ * <p>With the taskshared agent active ({@link dev.taskshared.vthread.VirtualThreads}), an interval
+ * started on a virtual thread measures the virtual thread itself instead, and stays valid across
+ * remounts on any carrier.
  */
 public final class Interval {
     /**
@@ -49,6 +53,9 @@ public final class Interval {
     private long nvcswDelta;
     private long nivcswDelta;
     private String invalidReason;
+    // Virtual threads under the agent (issue 13): see start() and stop().
+    private dev.taskshared.vthread.VirtualInterval virtual;
+    private boolean onVirtual;
 
     Interval(ThreadStats stats) {
         this.stats = stats;
@@ -60,6 +67,15 @@ public final class Interval {
 
     /** Marks the start of the operation. */
     public Interval start() {
+        onVirtual = Thread.currentThread().isVirtual() && dev.taskshared.vthread.VirtualInterval.applies();
+        if (onVirtual) { // a virtual thread measured by the agent, across remounts (dev.taskshared.vthread)
+            if (virtual == null) {
+                virtual = new dev.taskshared.vthread.VirtualInterval();
+            }
+            virtual.start();
+            wall = -1;
+            return this;
+        }
         try {
             return startReading();
         } catch (IllegalStateException e) {
@@ -87,6 +103,10 @@ public final class Interval {
      * invalid with that reason, for good: take a new handle with {@link TaskShared#current()}.
      */
     public Interval stop() {
+        if (onVirtual) {
+            stopVirtual();
+            return this;
+        }
         if (stats.releaseReason() != null) {
             return takenAway(null);
         }
@@ -131,6 +151,26 @@ public final class Interval {
         }
         invalidReason = check();
         return this;
+    }
+
+    private void stopVirtual() {
+        virtual.stop();
+        invalidReason = virtual.invalidReason();
+        if (invalidReason != null) {
+            wall = 0; // stopped; the reason says why there are no numbers
+            return;
+        }
+        wall = virtual.wallNanos();
+        cpu = virtual.cpuNanos();
+        off = virtual.offCpuNanos();
+        runDelayNanos = virtual.runDelayNanos();
+        nvcswDelta = virtual.voluntarySwitches();
+        nivcswDelta = virtual.involuntarySwitches();
+        pcountDelta = nvcswDelta + nivcswDelta;
+        if (wall < 0 || cpu < 0 || off < 0 || cpu + off != wall || runDelayNanos < 0 || runDelayNanos > off) {
+            invalidReason = "virtual-thread numbers outside their bounds: wall " + wall + ", CPU " + cpu + ", off-CPU " + off
+                    + ", run-queue " + runDelayNanos + " ns";
+        }
     }
 
     /** Why the numbers cannot be trusted, or null. */

@@ -9,6 +9,7 @@ import dev.taskshared.TaskShared;
 import dev.taskshared.cli.DemoWorkload.Op;
 import dev.taskshared.cli.DemoWorkload.OpStats;
 import dev.taskshared.cli.MeasurementCosts.Cost;
+import dev.taskshared.vthread.VirtualThreads;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,6 +61,15 @@ public final class DemoCommand implements Callable<Integer> {
                     + " JDK's default events. Read it with `jfr print --events dev.taskshared.Operation FILE` or JMC.")
     Path jfr;
 
+    @Option(names = "--virtual-threads", description = {"Run the workers as virtual threads, each operation measured on the"
+            + " virtual thread itself (CPU, off-CPU and run-queue time of its carriers while it was mounted) by the taskshared"
+            + " agent. Without the agent in this JVM, the demo runs itself again in a new JVM with"
+            + " -javaagent:<lib>/taskshared-agent-<version>.jar (needs BPF mode)."})
+    boolean virtualThreads;
+
+    /** Set in the JVM the demo relaunched with the agent, so that a failing agent cannot loop. */
+    static final String RELAUNCHED = "taskshared.demo.relaunched";
+
     @Spec
     CommandSpec spec;
 
@@ -75,15 +85,18 @@ public final class DemoCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--iterations must be at least 1000, not " + iterations);
         }
         PrintWriter err = spec.commandLine().getErr();
+        if (virtualThreads && !VirtualThreads.isActive()) {
+            return relaunchWithAgent(err);
+        }
         TaskShared ts = TaskShared.get();
         if (!json) {
-            err.printf(Locale.ROOT, "taskshared demo: %d workers on %d CPUs for %d s, mode %s...%n", workers,
-                    Runtime.getRuntime().availableProcessors(), seconds, modeName(ts.mode()));
+            err.printf(Locale.ROOT, "taskshared demo: %d %sworkers on %d CPUs for %d s, mode %s...%n", workers,
+                    virtualThreads ? "virtual-thread " : "", Runtime.getRuntime().availableProcessors(), seconds, modeName(ts.mode()));
             err.flush();
         }
         DemoWorkload.Result result;
         try (DemoRecording recording = jfr == null ? null : DemoRecording.start(ts, jfr)) {
-            result = new DemoWorkload(workers, Duration.ofSeconds(seconds)).run();
+            result = new DemoWorkload(workers, Duration.ofSeconds(seconds), virtualThreads).run();
         }
         if (jfr != null && !json) {
             err.printf(Locale.ROOT, "taskshared demo: wrote the JFR recording %s (jfr summary %s)%n", jfr, jfr);
@@ -108,6 +121,48 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Runs this command again in a JVM started with the agent (the least surprising way: the same
+     * command line works from the launcher, from {@code java -cp}, and from tests). The agent jar
+     * is the one on our class path (target/lib holds it, and its boot-class-path half, beside the
+     * core jar it names). Output goes straight through.
+     */
+    private int relaunchWithAgent(PrintWriter err) throws Exception {
+        if (Boolean.getBoolean(RELAUNCHED)) {
+            throw new IllegalStateException("--virtual-threads: the taskshared agent is loaded but not active: " + VirtualThreads.status());
+        }
+        String agent = null;
+        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String name = java.nio.file.Path.of(entry).getFileName().toString();
+            if (name.startsWith("taskshared-agent-") && name.endsWith(".jar") && !name.endsWith("-bridge.jar")) {
+                agent = entry;
+            }
+        }
+        if (agent == null) {
+            throw new IllegalStateException("--virtual-threads needs the taskshared agent, and no taskshared-agent-*.jar is on the"
+                    + " class path (start the JVM with -javaagent:taskshared-agent.jar)");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-javaagent:" + agent);
+        cmd.add("-D" + RELAUNCHED + "=true");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(spec.root().commandLine().getParseResult().originalArgs());
+        if (!json) {
+            err.println("taskshared demo: the taskshared agent is not loaded in this JVM; running again with -javaagent:" + agent);
+            err.flush();
+        }
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        try {
+            return p.waitFor();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     static String modeName(Mode mode) {
         return mode.name().toLowerCase(Locale.ROOT);
     }
@@ -115,7 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
     // ------------------------------------------------------------------------------ the report
 
     /** The whole output; serialised as is for --json. */
-    record Report(String mode, String modeDescription, boolean offCpuFromSlot, Workload workload,
+    record Report(String mode, String modeDescription, boolean offCpuFromSlot, String workerThreads, Workload workload,
                   Map<String, OpReport> operations, Checks checks, List<CostRow> cost, String costNote) {
     }
 
@@ -183,7 +238,11 @@ public final class DemoCommand implements Callable<Integer> {
         for (Cost c : costs) {
             rows.add(new CostRow(c.way().id, c.way().label, round(c.nanosPerOp(), 1), c.iterations(), c.note()));
         }
-        return new Report(modeName(ts.mode()), ts.modeDescription(), ts.supports(Feature.OFF_CPU), workload, ops, checks,
+        String workerThreads = virtualThreads
+                ? "virtual: each operation measured on its virtual thread across remounts by the taskshared agent ("
+                        + VirtualThreads.status() + ")"
+                : "platform";
+        return new Report(modeName(ts.mode()), ts.modeDescription(), ts.supports(Feature.OFF_CPU), workerThreads, workload, ops, checks,
                 rows, COST_NOTE);
     }
 
@@ -205,6 +264,7 @@ public final class DemoCommand implements Callable<Integer> {
                 w.seconds(), mixText(w.mixPercent()));
         out.printf(Locale.ROOT, "  %s%n", w.description());
         out.printf(Locale.ROOT, "  mode: %s — %s%n", r.mode(), r.modeDescription());
+        out.printf(Locale.ROOT, "  worker threads: %s%n", r.workerThreads());
         if (r.offCpuFromSlot()) {
             out.printf(Locale.ROOT, "  off-CPU comes from the slot (measured at each context switch); CPU = wall - off-CPU, from loads only%n");
         } else {
@@ -238,9 +298,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "    %d operations had cpu > wall + 1 µs, by up to %s µs: the thread CPU clock and"
                     + " CLOCK_MONOTONIC are different clocks%n", c.opsWithCpuAboveWall(), us(c.maxDeviationNs()));
         }
-        out.printf(Locale.ROOT, "  operations used %s s of the %s s CPU the workers used in all (%.1f%%, clock_gettime at thread"
+        out.printf(Locale.ROOT, "  operations used %s s of the %s s CPU the workers used in all (%.1f%%, %s at thread"
                 + " start/end; the rest is queue handling)%n", s(c.cpuNsTotal()), s(c.workerCpuNs()),
-                c.opsCpuShareOfWorkerCpu() * 100);
+                c.opsCpuShareOfWorkerCpu() * 100, r.workerThreads().equals("platform") ? "clock_gettime" : "the agent's totals");
         out.printf(Locale.ROOT, "  flush: off-cpu mean %s µs >= its mean sleep %s µs  %s%n", us(c.flushOffCpuNsMean()),
                 us(c.flushSleepNsMean()), c.flushOffCpuCoversSleep() ? "ok" : "MISMATCH");
         if (c.workerRunDelayNs() != null) {

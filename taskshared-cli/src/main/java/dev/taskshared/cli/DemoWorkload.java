@@ -5,6 +5,8 @@ import dev.taskshared.Interval;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
 import dev.taskshared.jfr.OperationEvent;
+import dev.taskshared.vthread.VirtualThreadSnapshot;
+import dev.taskshared.vthread.VirtualThreads;
 import dev.taskshared.sys.Libc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -161,6 +163,7 @@ final class DemoWorkload {
 
     private final int workers;
     private final Duration duration;
+    private final boolean virtualWorkers;
     private final ConcurrentHashMap<Integer, byte[]> map = new ConcurrentHashMap<>();
     private final long[] column = new long[COLUMN_LONGS];
     private final ReentrantLock journalLock = new ReentrantLock();
@@ -169,8 +172,20 @@ final class DemoWorkload {
     private volatile boolean stopping;
 
     DemoWorkload(int workers, Duration duration) {
+        this(workers, duration, false);
+    }
+
+    /**
+     * @param virtualWorkers run the workers as virtual threads: their Intervals then measure the
+     *        virtual threads themselves, which needs the taskshared agent (see dev.taskshared.vthread)
+     */
+    DemoWorkload(int workers, Duration duration, boolean virtualWorkers) {
+        if (virtualWorkers && !VirtualThreads.isActive()) {
+            throw new IllegalStateException("virtual-thread workers need the taskshared agent: " + VirtualThreads.status());
+        }
         this.workers = workers;
         this.duration = duration;
+        this.virtualWorkers = virtualWorkers;
         var rnd = new java.util.SplittableRandom(42);
         for (int k = 0; k < KEYS; k++) {
             byte[] v = new byte[VALUE_BYTES];
@@ -200,11 +215,11 @@ final class DemoWorkload {
             for (int i = 0; i < workers; i++) {
                 Worker w = new Worker(dir.resolve("flush-" + i));
                 ws.add(w);
-                threads.add(thread("kv-worker-" + i, w, failure));
+                threads.add(thread("kv-worker-" + i, w, failure, virtualWorkers));
             }
             List<Thread> clients = new ArrayList<>();
             for (int i = 0; i < CLIENTS; i++) {
-                clients.add(thread("kv-client-" + i, this::client, failure));
+                clients.add(thread("kv-client-" + i, this::client, failure, false));
             }
             threads.forEach(Thread::start);
             clients.forEach(Thread::start);
@@ -266,8 +281,9 @@ final class DemoWorkload {
                 runDelayKnown, sleep, checksum);
     }
 
-    private static Thread thread(String name, ThrowingRunnable body, AtomicReference<Throwable> failure) {
-        return Thread.ofPlatform().name(name).daemon().unstarted(() -> {
+    private static Thread thread(String name, ThrowingRunnable body, AtomicReference<Throwable> failure, boolean virtual) {
+        Thread.Builder builder = virtual ? Thread.ofVirtual().name(name) : Thread.ofPlatform().name(name).daemon();
+        return builder.unstarted(() -> {
             try {
                 body.run();
             } catch (InterruptedException e) {
@@ -320,11 +336,15 @@ final class DemoWorkload {
 
         @Override
         public void run() throws Exception {
-            ThreadStats me = TaskShared.current();
-            Interval op = me.newInterval(); // one per thread, reused for every request
-            runDelayKnown = me.supports(Feature.RUN_DELAY);
-            long cpu0 = Libc.threadCpuTimeNanos();
-            long runDelay0 = runDelayKnown ? me.runDelayNanos() : 0;
+            ThreadStats me = TaskShared.current(); // on a virtual thread: its carrier's handle
+            Interval op = me.newInterval(); // one per thread, reused for every request; on a virtual thread
+                                            // with the agent, it measures the virtual thread
+            // The worker's totals, to check the operations against: its own thread's, or with
+            // virtual workers the virtual thread's (the agent's), never a carrier's.
+            VirtualThreadSnapshot vt0 = virtualWorkers ? VirtualThreads.current().snapshot(new VirtualThreadSnapshot()) : null;
+            runDelayKnown = virtualWorkers || me.supports(Feature.RUN_DELAY);
+            long cpu0 = virtualWorkers ? vt0.cpuNanos() : Libc.threadCpuTimeNanos();
+            long runDelay0 = virtualWorkers ? vt0.runDelayNanos() : runDelayKnown ? me.runDelayNanos() : 0;
             MessageDigest sha = sha256();
             try (FileChannel file = FileChannel.open(flushFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 while (true) {
@@ -361,6 +381,12 @@ final class DemoWorkload {
                         s.cpuAboveWall++;
                     }
                 }
+            }
+            if (virtualWorkers) {
+                VirtualThreadSnapshot vt1 = VirtualThreads.current().snapshot(new VirtualThreadSnapshot());
+                cpuNanos = vt1.cpuNanos() - cpu0;
+                runDelayNanos = vt1.runDelayNanos() - runDelay0;
+                return; // the handle is the carrier's, shared with other virtual threads: not ours to release
             }
             cpuNanos = Libc.threadCpuTimeNanos() - cpu0;
             runDelayNanos = runDelayKnown ? me.runDelayNanos() - runDelay0 : 0;

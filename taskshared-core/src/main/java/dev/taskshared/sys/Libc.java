@@ -487,7 +487,15 @@ public final class Libc {
      * vDSO does not serve it); {@link #CLOCK_MONOTONIC} does not. No allocation.
      */
     public static long clockGettimeNanos(int clock) {
-        MemorySegment ts = TIMESPEC.get();
+        return clockGettimeNanos(clock, TIMESPEC.get());
+    }
+
+    /**
+     * clock_gettime(2) in nanoseconds, into the caller's {@code timespec} (16 bytes, 8-aligned,
+     * used by one thread at a time): for paths that must not look up a thread-local, such as the
+     * virtual-thread mount hooks (a thread-local there would be the virtual thread's). No allocation.
+     */
+    public static long clockGettimeNanos(int clock, MemorySegment ts) {
         try {
             int rc = (int) CLOCK_GETTIME.invokeExact(clock, ts);
             if (rc != 0) {
