@@ -5,11 +5,14 @@
  * StatsSnapshot, Feature, Mode, Diagnostics), {@code exit} (a registered thread's final numbers),
  * {@code export} (what the Micrometer and OpenTelemetry modules share), {@code jfr} (the JFR
  * events), {@code monitor} (reading another process's threads, as {@code top} does) and
- * {@code taskstats} (the kernel's exit statistics to CPU-masked listeners, on-demand queries).
+ * {@code taskstats} (the kernel's exit statistics to CPU-masked listeners, on-demand queries) and
+ * {@code vthread} (per-virtual-thread totals; its {@code MountAccounting} is public for the
+ * agent's jar, which runs outside any module, and is not API).
  *
  * <p>Internal: {@code sys} (every FFM downcall, including a raw {@code syscall}), {@code region}
  * (slot and header layouts, writers), {@code publisher}, {@code host}, {@code bpf} (instructions,
- * maps, programs, BTF). Exported, qualified, only to our own command and benchmarks, as
+ * maps, programs, BTF), {@code vthread.spi} (how Interval reaches the virtual-thread accounting
+ * built above it). Exported, qualified, only to our own command and benchmarks, as
  * Elasticsearch's native-access library does: the command installs the host publisher and reads
  * other processes' regions; the benchmarks load their own BPF programs to measure ours.
  * {@code ModuleBoundaryTest} keeps exported signatures free of internal types and the packages
@@ -25,6 +28,7 @@ module dev.taskshared.core {
     exports dev.taskshared.jfr;
     exports dev.taskshared.monitor;
     exports dev.taskshared.taskstats;
+    exports dev.taskshared.vthread;
 
     exports dev.taskshared.host to dev.taskshared.cli, dev.taskshared.bench;
     exports dev.taskshared.publisher to dev.taskshared.cli, dev.taskshared.bench;

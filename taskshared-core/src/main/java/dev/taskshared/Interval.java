@@ -2,6 +2,7 @@ package dev.taskshared;
 
 import dev.taskshared.region.SlotValues;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.vthread.spi.VirtualThreadMeasures;
 
 /**
  * Measures one operation on the current thread: {@link #start()} before, {@link #stop()} after,
@@ -54,7 +55,7 @@ public final class Interval {
     private long nivcswDelta;
     private String invalidReason;
     // Virtual threads under the agent (issue 13): see start() and stop().
-    private dev.taskshared.vthread.VirtualInterval virtual;
+    private VirtualThreadMeasures.Measurement virtual;
     private boolean onVirtual;
 
     Interval(ThreadStats stats) {
@@ -67,10 +68,10 @@ public final class Interval {
 
     /** Marks the start of the operation. */
     public Interval start() {
-        onVirtual = Thread.currentThread().isVirtual() && dev.taskshared.vthread.VirtualInterval.applies();
+        onVirtual = Thread.currentThread().isVirtual() && VirtualThreadMeasures.applies();
         if (onVirtual) { // a virtual thread measured by the agent, across remounts (dev.taskshared.vthread)
             if (virtual == null) {
-                virtual = new dev.taskshared.vthread.VirtualInterval();
+                virtual = VirtualThreadMeasures.newMeasurement();
             }
             virtual.start();
             wall = -1;

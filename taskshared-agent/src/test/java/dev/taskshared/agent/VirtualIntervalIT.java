@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskshared.Interval;
 import dev.taskshared.TaskShared;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.testing.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,7 @@ class VirtualIntervalIT {
     void inSamplingModeTheAgentRefusesClearlyAndTheApplicationRuns() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         Process p = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Dtaskshared.mode=sampling",
-                "-javaagent:" + System.getProperty("taskshared.agent.jar"), "-cp", System.getProperty("java.class.path"),
+                "-javaagent:" + System.getProperty("taskshared.agent.jar"), "-cp", ChildJvm.classPath(),
                 AgentStatusProbe.class.getName())).redirectErrorStream(true).start();
         String out;
         try {

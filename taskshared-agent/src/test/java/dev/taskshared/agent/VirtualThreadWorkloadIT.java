@@ -3,6 +3,7 @@ package dev.taskshared.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskshared.agent.bridge.MountHooks;
+import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.vthread.MountAccounting;
 import dev.taskshared.vthread.VirtualThreadSnapshot;
 import dev.taskshared.vthread.VirtualThreads;
@@ -26,7 +27,7 @@ class VirtualThreadWorkloadIT {
         // The same workload in a JVM without the agent.
         String java = ProcessHandle.current().info().command().orElseThrow();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), VirtualThreadWorkload.class.getName()));
+                ChildJvm.classPath(), VirtualThreadWorkload.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out;
         try {

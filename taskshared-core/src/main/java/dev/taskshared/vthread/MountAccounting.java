@@ -4,6 +4,7 @@ import dev.taskshared.Feature;
 import dev.taskshared.Mode;
 import dev.taskshared.TaskShared;
 import dev.taskshared.ThreadStats;
+import dev.taskshared.vthread.spi.VirtualThreadMeasures;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -86,6 +87,7 @@ public final class MountAccounting {
         unmeasured(UNMEASURED_REASONS.length); // out of range: links the counting path, counts nothing
         failure = null;
         status = "active: virtual threads are measured at every mount and unmount (" + taskShared.modeDescription() + ")";
+        VirtualThreadMeasures.install(VirtualInterval::applies, VirtualInterval::new);
         instance = taskShared;
         return null;
     }
