@@ -39,7 +39,7 @@ import dev.taskshared.region.SlotLayout;
  *
  * <p>Registers: r6 the context (u64 args[]), r7 the clock (read at a switch-in only), r8 the task's
  * {@link TaskRecord}, r9 its slot. Writes are bracketed by the slot's sequence counter,
- * incremented with atomic adds (x86-64: a locked instruction orders the stores around it).
+ * incremented with fully ordered atomic fetch-and-adds (see {@code bumpSeq}), on x86-64 and arm64 alike.
  */
 final class SchedPrograms {
 
@@ -466,9 +466,14 @@ final class SchedPrograms {
                 .call(Helper.PROBE_READ_KERNEL);
     }
 
-    /** *(u32 *)(r9 + seq) += 1, atomically: odd opens a write, even closes it. */
+    /**
+     * *(u32 *)(r9 + seq) += 1 by a fetch-and-add: odd opens a write, even closes it. The fetch form
+     * because it is the one every JIT emits fully ordered (x86-64 lock xadd; arm64 LDADDAL, or an
+     * exclusive loop with a barrier), so the slot's stores stay between the two increments; a plain
+     * atomic add is STADD on arm64, which orders nothing. Clobbers r1 (the old value).
+     */
     private static void bumpSeq(Asm a) {
-        a.mov(R1, 1).atomicAdd(W, R9, (int) SlotLayout.SEQ, R1);
+        a.mov(R1, 1).atomicFetchAdd(W, R9, (int) SlotLayout.SEQ, R1);
     }
 
     /** *(u64 *)(r9 + off) += 1. */
