@@ -124,31 +124,55 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * Runs this command again in a JVM started with the agent (the least surprising way: the same
      * command line works from the launcher, from {@code java -cp}, and from tests). The agent jar
-     * is the one on our class path (target/lib holds it, and its boot-class-path half, beside the
-     * core jar it names). Output goes straight through.
+     * is the one among this JVM's jars (target/lib holds it, and its boot-class-path half, beside
+     * the core jar it names). The new JVM runs on the class path, whether this one ran on the module
+     * path (the launcher) or not: the agent's jar is not a module. Output goes straight through.
      */
     private int relaunchWithAgent(PrintWriter err) throws Exception {
         if (Boolean.getBoolean(RELAUNCHED)) {
             throw new IllegalStateException("--virtual-threads: the taskshared agent is loaded but not active: " + VirtualThreads.status());
         }
+        List<String> jars = new ArrayList<>();
+        for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
+            for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                java.nio.file.Path path = java.nio.file.Path.of(entry);
+                if (java.nio.file.Files.isDirectory(path)) { // a module path names directories of jars
+                    try (var listing = java.nio.file.Files.list(path)) {
+                        listing.map(java.nio.file.Path::toString).filter(n -> n.endsWith(".jar")).sorted()
+                                .filter(n -> !jars.contains(n)).forEach(jars::add);
+                    }
+                } else if (!jars.contains(entry)) {
+                    jars.add(entry);
+                }
+            }
+        }
         String agent = null;
-        for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        for (String entry : jars) {
             String name = java.nio.file.Path.of(entry).getFileName().toString();
             if (name.startsWith("taskshared-agent-") && name.endsWith(".jar") && !name.endsWith("-bridge.jar")) {
                 agent = entry;
             }
         }
         if (agent == null) {
-            throw new IllegalStateException("--virtual-threads needs the taskshared agent, and no taskshared-agent-*.jar is on the"
-                    + " class path (start the JVM with -javaagent:taskshared-agent.jar)");
+            throw new IllegalStateException("--virtual-threads needs the taskshared agent, and no taskshared-agent-*.jar is among"
+                    + " this JVM's jars (start the JVM with -javaagent:taskshared-agent.jar)");
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
-        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-Djdk.module.") || arg.startsWith("--enable-native-access")) {
+                continue; // the module path and main module of this JVM, replaced below
+            }
+            cmd.add(arg);
+        }
+        cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-javaagent:" + agent);
         cmd.add("-D" + RELAUNCHED + "=true");
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(String.join(java.io.File.pathSeparator, jars));
         cmd.add(Main.class.getName());
         cmd.addAll(spec.root().commandLine().getParseResult().originalArgs());
         if (!json) {

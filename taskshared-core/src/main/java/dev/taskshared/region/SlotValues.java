@@ -49,32 +49,50 @@ public final class SlotValues {
      */
     public SlotValues read(MemorySegment slot, boolean withClock) {
         long yieldingSince = 0;
-        for (int failed = 0; ; ) {
-            int seq = SlotReader.seq(slot);
-            // Plain loads between the acquire of seq and the fence in validate: ordered by those
-            // two, and free for the JIT to combine (no per-load ordering needed).
-            tid = slot.get(JAVA_INT, SlotLayout.TID);
-            generation = slot.get(JAVA_INT, SlotLayout.GENERATION);
-            sumExecRuntimeNanos = slot.get(JAVA_LONG, SlotLayout.SUM_EXEC_RUNTIME_NS);
-            onCpuSinceNanos = slot.get(JAVA_LONG, SlotLayout.ON_CPU_SINCE_NS);
-            runDelayNanos = slot.get(JAVA_LONG, SlotLayout.RUN_DELAY_NS);
-            pcount = slot.get(JAVA_LONG, SlotLayout.PCOUNT);
-            offCpuNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_NS);
-            nvcsw = slot.get(JAVA_LONG, SlotLayout.NVCSW);
-            nivcsw = slot.get(JAVA_LONG, SlotLayout.NIVCSW);
-            migrations = slot.get(JAVA_LONG, SlotLayout.MIGRATIONS);
-            cpu = slot.get(JAVA_INT, SlotLayout.CPU);
-            offCpuOriginNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_ORIGIN_NS);
-            registeredAtNanos = slot.get(JAVA_LONG, SlotLayout.REGISTERED_AT_NS);
-            utimeNanos = slot.get(JAVA_LONG, SlotLayout.UTIME_NS);
-            stimeNanos = slot.get(JAVA_LONG, SlotLayout.STIME_NS);
-            state = slot.get(JAVA_INT, SlotLayout.STATE);
-            readAtNanos = withClock ? System.nanoTime() : 0;
-            if (SlotReader.validate(slot, seq)) {
-                return this;
-            }
+        for (int failed = 0; !copy(slot, withClock); ) {
             yieldingSince = SlotReader.backOff(slot, ++failed, yieldingSince);
         }
+        return this;
+    }
+
+    /**
+     * Like {@link #read(MemorySegment, boolean)} with the clock, for code that must neither yield
+     * nor block (the virtual-thread mount hooks, inside the JDK's mount transition): spins at most
+     * {@code maxTries} times and says whether it got a consistent copy.
+     */
+    public boolean tryRead(MemorySegment slot, int maxTries) {
+        for (int tries = 0; tries < maxTries; tries++) {
+            if (copy(slot, true)) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    /** One attempt: the fields between an acquire of seq and its validation; false if a write overlapped. */
+    private boolean copy(MemorySegment slot, boolean withClock) {
+        int seq = SlotReader.seq(slot);
+        // Plain loads between the acquire of seq and the fence in validate: ordered by those
+        // two, and free for the JIT to combine (no per-load ordering needed).
+        tid = slot.get(JAVA_INT, SlotLayout.TID);
+        generation = slot.get(JAVA_INT, SlotLayout.GENERATION);
+        sumExecRuntimeNanos = slot.get(JAVA_LONG, SlotLayout.SUM_EXEC_RUNTIME_NS);
+        onCpuSinceNanos = slot.get(JAVA_LONG, SlotLayout.ON_CPU_SINCE_NS);
+        runDelayNanos = slot.get(JAVA_LONG, SlotLayout.RUN_DELAY_NS);
+        pcount = slot.get(JAVA_LONG, SlotLayout.PCOUNT);
+        offCpuNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_NS);
+        nvcsw = slot.get(JAVA_LONG, SlotLayout.NVCSW);
+        nivcsw = slot.get(JAVA_LONG, SlotLayout.NIVCSW);
+        migrations = slot.get(JAVA_LONG, SlotLayout.MIGRATIONS);
+        cpu = slot.get(JAVA_INT, SlotLayout.CPU);
+        offCpuOriginNanos = slot.get(JAVA_LONG, SlotLayout.OFF_CPU_ORIGIN_NS);
+        registeredAtNanos = slot.get(JAVA_LONG, SlotLayout.REGISTERED_AT_NS);
+        utimeNanos = slot.get(JAVA_LONG, SlotLayout.UTIME_NS);
+        stimeNanos = slot.get(JAVA_LONG, SlotLayout.STIME_NS);
+        state = slot.get(JAVA_INT, SlotLayout.STATE);
+        readAtNanos = withClock ? System.nanoTime() : 0;
+        return SlotReader.validate(slot, seq);
     }
 
     public int tid() {

@@ -4,6 +4,7 @@ import dev.taskshared.SlotAccess;
 import dev.taskshared.ThreadStats;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
+import dev.taskshared.region.SlotValues;
 import dev.taskshared.sys.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,6 +41,8 @@ final class Carrier {
     private final int generation;
     /** struct timespec for the carrier's own clock_gettime: no thread-local on the hooks' path. */
     private final MemorySegment timespec = Arena.ofAuto().allocate(16, 8);
+    /** The slot copy of {@link #sample()}, through the library's one read loop. */
+    private final SlotValues values = new SlotValues();
 
     // The last sample(): the slot as of wallNanos.
     long wallNanos;
@@ -74,32 +77,22 @@ final class Carrier {
 
     /** Why the last {@link #sample()} failed (a MountAccounting reason), or -1 when it succeeded. */
     int sampleOrWhy() {
-        for (int tries = 0; tries < MAX_TRIES; tries++) {
-            int seq = SlotReader.seq(slot);
-            long since = SlotReader.getLong(slot, SlotLayout.ON_CPU_SINCE_NS);
-            long pc = SlotReader.getLong(slot, SlotLayout.PCOUNT);
-            long run = SlotReader.getLong(slot, SlotLayout.RUN_DELAY_NS);
-            long nv = SlotReader.getLong(slot, SlotLayout.NVCSW);
-            long niv = SlotReader.getLong(slot, SlotLayout.NIVCSW);
-            int gen = SlotReader.getInt(slot, SlotLayout.GENERATION);
-            long now = System.nanoTime();
-            if (SlotReader.validate(slot, seq)) {
-                if (gen != generation) {
-                    return MountAccounting.RELEASED;
-                }
-                if (since == 0) {
-                    return MountAccounting.SWITCH_IN_MISSED; // the slot says off CPU while this thread runs
-                }
-                wallNanos = now;
-                runDelayNanos = run;
-                nvcsw = nv;
-                nivcsw = niv;
-                pcount = pc;
-                return -1;
-            }
-            Thread.onSpinWait();
+        // Spins only, bounded: this runs inside the JDK's mount transition, where yielding is not allowed.
+        if (!values.tryRead(slot, MAX_TRIES)) {
+            return MountAccounting.TORN;
         }
-        return MountAccounting.TORN;
+        if (values.generation() != generation) {
+            return MountAccounting.RELEASED;
+        }
+        if (values.onCpuSinceNanos() == 0) {
+            return MountAccounting.SWITCH_IN_MISSED; // the slot says off CPU while this thread runs
+        }
+        wallNanos = values.readAtNanos();
+        runDelayNanos = values.runDelayNanos();
+        nvcsw = values.nvcsw();
+        nivcsw = values.nivcsw();
+        pcount = values.pcount();
+        return -1;
     }
 
     /**
