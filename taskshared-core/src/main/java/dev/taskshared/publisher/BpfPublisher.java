@@ -8,6 +8,7 @@ import dev.taskshared.bpf.AttachType;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.Owned;
 import dev.taskshared.bpf.MapSpec;
 import dev.taskshared.bpf.ProgramInfo;
 import dev.taskshared.bpf.ProgramSpec;
@@ -90,7 +91,7 @@ public final class BpfPublisher implements Publisher {
 
     private final DataPath dataPath;
     private final String pathReason;
-    private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
+    private final Owned owned = new Owned();
     private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
     private final List<BpfLink> links = new ArrayList<>();
     private final BpfMap exits;
@@ -151,7 +152,7 @@ public final class BpfPublisher implements Publisher {
             btfTyped = typed;
         } catch (RuntimeException | Error e) {
             closeProgramsAndLinks();
-            closeOwned();
+            owned.close();
             throw e;
         }
         exitReader = Thread.ofPlatform().daemon().name("taskshared-bpf-exits").unstarted(this::readExits);
@@ -236,8 +237,7 @@ public final class BpfPublisher implements Publisher {
     }
 
     private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
+        return owned.add(resource);
     }
 
     @Override
@@ -358,7 +358,7 @@ public final class BpfPublisher implements Publisher {
         synchronized (this) {
             path.close();
         }
-        closeOwned();
+        owned.close();
     }
 
     private void closeProgramsAndLinks() {
@@ -366,17 +366,6 @@ public final class BpfPublisher implements Publisher {
         links.clear();
         programs.values().forEach(BpfProgram::close);
         programs.clear();
-    }
-
-    private void closeOwned() {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception e) {
-                System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "closing a BPF object", e);
-            }
-        }
-        owned.clear();
     }
 
     /** Seeds a slot and a record from /proc for a thread other than the caller (or on the map-pages path). */

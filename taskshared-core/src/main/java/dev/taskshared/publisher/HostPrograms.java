@@ -4,6 +4,7 @@ import dev.taskshared.bpf.AttachType;
 import dev.taskshared.bpf.BpfLink;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.Owned;
 import dev.taskshared.bpf.ProgramSpec;
 import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.asm.Instructions;
@@ -14,7 +15,6 @@ import dev.taskshared.sys.ErrnoException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -42,7 +42,7 @@ public final class HostPrograms implements AutoCloseable {
     public static final String EXIT = "tsh_exit";
     public static final String SEED = "tsh_seed";
 
-    private final List<AutoCloseable> owned = new ArrayList<>(); // closed in reverse order
+    private final Owned owned = new Owned();
     private final BpfMap tasks;
     private final BpfProgram switchProgram;
     private final BpfProgram exitProgram;
@@ -161,20 +161,12 @@ public final class HostPrograms implements AutoCloseable {
     }
 
     private <T extends AutoCloseable> T own(T resource) {
-        owned.add(resource);
-        return resource;
+        return owned.add(resource);
     }
 
     /** Closes this process's descriptors: unpinned links detach their programs now. Idempotent. */
     @Override
     public void close() {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            try {
-                owned.get(i).close();
-            } catch (Exception e) {
-                System.getLogger("dev.taskshared").log(System.Logger.Level.WARNING, "closing a BPF object", e);
-            }
-        }
-        owned.clear();
+        owned.close();
     }
 }
