@@ -36,19 +36,23 @@ public final class BenchRunner {
     }
 
     /**
-     * Runs the benchmarks. Quick: 2 warm-up and 3 measured iterations of 1 s each (a few
-     * minutes in all); otherwise 5 and 5 of 2 s.
+     * Runs the benchmarks. Quick: one JVM per benchmark, 2 warm-up and 3 measured iterations of
+     * 1 s each (a few minutes in all; coarse: a row can differ by a third between two runs).
+     * Otherwise three JVMs per benchmark, each 3 warm-up and 4 measured iterations of 1 s (about
+     * ten minutes): what the JIT makes of a method can differ from one JVM to the next, and three
+     * of them side by side give ratios that two consecutive runs reproduce within 20 % on this
+     * kind of machine (the README has two such runs).
      *
      * @param includeRegex which benchmarks (JMH regex over class.method); null for all
      */
     public static List<Row> run(boolean quick, String includeRegex, boolean verbose) throws RunnerException {
         ChainedOptionsBuilder opts = new OptionsBuilder()
                 .include(includeRegex == null ? "dev\\.taskshared\\.bench\\..*Benchmark\\..*" : includeRegex)
-                .forks(1)
-                .warmupIterations(quick ? 2 : 5)
-                .warmupTime(TimeValue.seconds(quick ? 1 : 2))
-                .measurementIterations(quick ? 3 : 5)
-                .measurementTime(TimeValue.seconds(quick ? 1 : 2))
+                .forks(quick ? 1 : 3)
+                .warmupIterations(quick ? 2 : 3)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(quick ? 3 : 4)
+                .measurementTime(TimeValue.seconds(1))
                 .timeUnit(TimeUnit.NANOSECONDS)
                 .jvmArgsAppend("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xss512k")
                 .addProfiler(GCProfiler.class)

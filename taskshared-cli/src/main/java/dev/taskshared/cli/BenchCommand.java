@@ -18,13 +18,13 @@ import picocli.CommandLine.Spec;
 /** {@code taskshared bench}: the read-path benchmarks, side by side, in one JMH run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"JMH benchmarks of the read path next to the JDK's and /proc's ways, in one run so that ratios hold.",
-                "--quick takes a few minutes; the full run about twice as long."})
+                "--quick takes a few minutes and is coarse (one JVM per benchmark); the full run, three JVMs per benchmark, about ten minutes."})
 public final class BenchCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--quick", description = "Fewer, shorter iterations (under five minutes).")
+    @Option(names = "--quick", description = "One JVM per benchmark and fewer iterations (a few minutes; rows can differ by a third between runs).")
     boolean quick;
 
     @Option(names = "--json", description = "Print {\"results\":[{\"name\",\"ns_per_op\",\"error\",...}]}.")

@@ -27,7 +27,7 @@ import java.util.List;
  *  16 | slot_size u32 | struct_size u32                        |  as in a region header
  *  24 | task_record_size u32 | feature_words u32               |  bytes of the task-storage value the programs read
  *  32 | features[4] u64                                        |  slot features the programs fill; top bit: another word follows
- *  64 | host_flags u64                                         |  {@link #FLAG_SEED}
+ *  64 | host_flags u64                                         |  {@link #FLAG_SEED}, {@link #FLAG_SEED_TASK}
  *  72 | installed_at_ns u64                                    |  CLOCK_REALTIME, nanoseconds since the epoch
  *  80 | version[48] UTF-8, NUL-padded                          |  the installing library's version
  * 128 | programs[24] ASCII, NUL-padded                         |  fingerprint of the installed programs
@@ -48,6 +48,12 @@ public final class HostInfo {
     public static final int PROGRAMS_BYTES = 24;
     /** {@code host_flags}: a seed program is pinned ({@link HostPins#SEED}); without it utime/stime cannot be seeded. */
     public static final long FLAG_SEED = 1;
+    /**
+     * {@code host_flags}: a task seed program is pinned ({@link HostPins#SEED_TASK}), which seeds a
+     * thread registered by another process (a monitor) with exact utime/stime; without it such a
+     * thread is seeded from /proc, utime/stime 0 until its first switch-out.
+     */
+    public static final long FLAG_SEED_TASK = 2;
 
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
             JAVA_LONG.withName("magic"),
@@ -122,13 +128,23 @@ public final class HostInfo {
         public boolean hasSeed() {
             return (hostFlags & FLAG_SEED) != 0;
         }
+
+        public boolean hasSeedTask() {
+            return (hostFlags & FLAG_SEED_TASK) != 0;
+        }
+
+        /** This record with {@code flag} set or cleared. */
+        public Content withHostFlag(long flag, boolean set) {
+            return new Content(abiMajor, abiMinor, recordSize, slotSize, structSize, taskRecordSize, features,
+                    set ? hostFlags | flag : hostFlags & ~flag, installedAtEpochNanos, version, programs, groupGid);
+        }
     }
 
     /** The record this library version writes at install. */
-    public static Content current(long features, boolean seed, String version, String programs, int groupGid) {
+    public static Content current(long features, long hostFlags, String version, String programs, int groupGid) {
         return new Content(RegionHeader.ABI_MAJOR, RegionHeader.ABI_MINOR, RECORD_SIZE, dev.taskshared.region.SlotLayout.SLOT_SIZE,
                 dev.taskshared.region.SlotLayout.STRUCT_SIZE, dev.taskshared.publisher.TaskStorageRegistrar.recordSize(),
-                new long[] {features}, seed ? FLAG_SEED : 0, System.currentTimeMillis() * 1_000_000L, version, programs, groupGid);
+                new long[] {features}, hostFlags, System.currentTimeMillis() * 1_000_000L, version, programs, groupGid);
     }
 
     /**

@@ -86,7 +86,7 @@ public final class HostInstaller {
         boolean mounted = ensureBpfFs(dir);
         List<Path> opened = ensureSearchable(dir.getParent());
         HostGroup group = HostGroup.resolve(o.group());
-        HostInfo.Content want = HostInfo.current(SlotFeature.allKnown() & ~o.withheldFeatures(), true, libraryVersion(),
+        HostInfo.Content want = HostInfo.current(SlotFeature.allKnown() & ~o.withheldFeatures(), HostInfo.FLAG_SEED, libraryVersion(),
                 HostPrograms.fingerprint(), group.gid());
         boolean replaced = false;
         if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -106,6 +106,7 @@ public final class HostInstaller {
             replaced = true;
         }
         Files.createDirectory(dir);
+        HostInfo.Content written;
         List<Path> created = new ArrayList<>();
         try {
             give(dir, HostPins.DIR_MODE, group.gid());
@@ -113,10 +114,14 @@ public final class HostInstaller {
                  BpfMap info = BpfMap.create(MapSpec.array(HostInfo.VALUE_SIZE, 1).named("tsh_info"));
                  Arena arena = Arena.ofConfined()) {
                 MemorySegment value = arena.allocate(HostInfo.VALUE_SIZE, 8);
-                HostInfo.write(value, want);
+                written = want.withHostFlag(HostInfo.FLAG_SEED_TASK, programs.seedTask() != null);
+                HostInfo.write(value, written);
                 info.update(arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, 0), value, BpfMap.ANY);
                 pin(dir, HostPins.TASKS, group, created, p -> programs.tasks().pin(p));
                 pin(dir, HostPins.SEED, group, created, p -> programs.seed().pin(p));
+                if (programs.seedTask() != null) {
+                    pin(dir, HostPins.SEED_TASK, group, created, p -> programs.seedTask().pin(p));
+                }
                 pin(dir, HostPins.SWITCH_LINK, group, created, p -> programs.switchLink().pin(p));
                 pin(dir, HostPins.EXIT_LINK, group, created, p -> programs.exitLink().pin(p));
                 pin(dir, HostPins.INFO, group, created, p -> info.pin(p)); // last: from here on it is installed
@@ -128,11 +133,11 @@ public final class HostInstaller {
             Files.deleteIfExists(dir);
             throw e;
         }
-        return new Installed(true, (replaced ? "replaced the install at " : "installed at ") + dir + ": " + want.describe()
+        return new Installed(true, (replaced ? "replaced the install at " : "installed at ") + dir + ": " + written.describe()
                 + "; the map is given to group " + group.name() + " (gid " + group.gid() + ")"
                 + (mounted ? "; mounted the BPF file system at " + dir.getParent() : "")
                 + (opened.isEmpty() ? "" : "; gave others search permission (x, not read) on " + opened + " so that members can reach " + dir),
-                want, group);
+                written, group);
     }
 
     private interface Pinner {

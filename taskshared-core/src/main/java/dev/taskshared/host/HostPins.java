@@ -18,6 +18,8 @@ import java.util.Set;
  * DIR/tasks       0660 root:GROUP   the task-storage map: members open it read-write and register their threads
  * DIR/seed        0660 root:GROUP   the seed program (SYSCALL type): members run it on their own threads;
  *                                   the kernel cannot attach it anywhere
+ * DIR/seed_task   0660 root:GROUP   the task seed program (SYSCALL type, Linux 6.13+): members run it for a thread
+ *                                   they have just registered, by its id
  * DIR/info        0640 root:GROUP   the host info record ({@link HostInfo}): members open it read-only
  * DIR/switch_link 0600 root:root    the links that keep the programs attached: root only, so no member
  * DIR/exit_link   0600 root:root    can detach them
@@ -35,16 +37,17 @@ public final class HostPins {
 
     public static final String TASKS = "tasks";
     public static final String SEED = "seed";
+    public static final String SEED_TASK = "seed_task";
     public static final String INFO = "info";
     public static final String SWITCH_LINK = "switch_link";
     public static final String EXIT_LINK = "exit_link";
     /** Every name an install creates, in the order uninstall removes them (the info record first: "not installed" from then on). */
-    public static final List<String> ALL = List.of(INFO, SWITCH_LINK, EXIT_LINK, SEED, TASKS);
+    public static final List<String> ALL = List.of(INFO, SWITCH_LINK, EXIT_LINK, SEED, SEED_TASK, TASKS);
 
     /** rwxr-x---: the directory. */
     public static final Set<PosixFilePermission> DIR_MODE = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
             PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE);
-    /** rw-rw----: the map and the seed program. */
+    /** rw-rw----: the map and the seed programs. */
     public static final Set<PosixFilePermission> GROUP_RW = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE);
     /** rw-r-----: the info record. */
@@ -59,7 +62,7 @@ public final class HostPins {
     /** The mode {@code name} gets at install. */
     public static Set<PosixFilePermission> modeOf(String name) {
         return switch (name) {
-            case TASKS, SEED -> GROUP_RW;
+            case TASKS, SEED, SEED_TASK -> GROUP_RW;
             case INFO -> GROUP_R;
             case SWITCH_LINK, EXIT_LINK -> ROOT_ONLY;
             default -> throw new IllegalArgumentException("not a host publisher pin: " + name);

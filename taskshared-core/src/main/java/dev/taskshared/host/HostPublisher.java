@@ -74,6 +74,7 @@ public final class HostPublisher implements Publisher {
     private final long features;
     private final BpfMap tasks;
     private final BpfProgram seed;
+    private final BpfProgram seedTask;
     private final TaskStorageRegistrar registrar;
     private final int ownPid = Libc.getpid();
     private final MemorySegment[] slots = new MemorySegment[MAX_SLOTS];
@@ -90,13 +91,14 @@ public final class HostPublisher implements Publisher {
     private volatile boolean running = true;
     private long lostCount;
 
-    private HostPublisher(Path dir, HostInfo.Content info, long features, BpfMap tasks, BpfProgram seed) {
+    private HostPublisher(Path dir, HostInfo.Content info, long features, BpfMap tasks, BpfProgram seed, BpfProgram seedTask) {
         this.dir = dir;
         this.info = info;
         this.features = features;
         this.tasks = tasks;
         this.seed = seed;
-        this.registrar = new TaskStorageRegistrar(tasks, seed);
+        this.seedTask = seedTask;
+        this.registrar = new TaskStorageRegistrar(tasks, seed, seedTask);
         this.exitPoller = Thread.ofPlatform().daemon().name("taskshared-host-exits").unstarted(this::pollExits);
         exitPoller.start();
     }
@@ -135,18 +137,24 @@ public final class HostPublisher implements Publisher {
         }
         BpfMap tasks = openPin(dir, HostPins.TASKS, false);
         BpfProgram seed = null;
+        BpfProgram seedTask = null;
         try {
             if (tasks.type() != MapType.TASK_STORAGE) {
                 throw new HostUnavailableException(dir.resolve(HostPins.TASKS) + " is a " + tasks.type() + " map, not task storage");
             }
             if (info.hasSeed()) {
-                seed = openSeed(dir);
+                seed = openProgram(dir, HostPins.SEED);
             }
-            return new HostPublisher(dir, info, usable, tasks, seed);
+            if (info.hasSeedTask()) {
+                seedTask = openProgram(dir, HostPins.SEED_TASK);
+            }
+            return new HostPublisher(dir, info, usable, tasks, seed, seedTask);
         } catch (RuntimeException | Error e) {
             tasks.close();
-            if (seed != null) {
-                seed.close();
+            for (BpfProgram p : new BpfProgram[] {seed, seedTask}) {
+                if (p != null) {
+                    p.close();
+                }
             }
             if (e instanceof IllegalArgumentException iae) { // the registrar refused the map's value size
                 throw new HostUnavailableException(iae.getMessage());
@@ -164,8 +172,8 @@ public final class HostPublisher implements Publisher {
         }
     }
 
-    private static BpfProgram openSeed(Path dir) {
-        Path pin = dir.resolve(HostPins.SEED);
+    private static BpfProgram openProgram(Path dir, String name) {
+        Path pin = dir.resolve(name);
         try {
             return BpfProgram.openPinned(pin);
         } catch (ErrnoException e) {
@@ -373,6 +381,9 @@ public final class HostPublisher implements Publisher {
         tasks.close();
         if (seed != null) {
             seed.close();
+        }
+        if (seedTask != null) {
+            seedTask.close();
         }
     }
 }

@@ -72,16 +72,19 @@ public record HostStatus(Path dir, boolean installed, String reason, HostInfo.Co
                     BpfProgram.byId(id).ifPresent(open::add);
                 }
             }
-            try {
-                open.add(BpfProgram.openPinned(dir.resolve(HostPins.SEED)));
-            } catch (ErrnoException e) {
-                if (e.errno() != Errno.ENOENT) {
-                    throw e;
+            for (String pin : List.of(HostPins.SEED, HostPins.SEED_TASK)) { // an older install has no seed_task
+                try {
+                    open.add(BpfProgram.openPinned(dir.resolve(pin)));
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
                 }
             }
             for (BpfProgram p : open) {
                 ProgramInfo pi = p.info();
-                programs.add(new Program(pinOf(pi.name()), pi.name(), pi.id(), !pi.name().equals(HostPrograms.SEED), pi.runCount(), pi.runTimeNs()));
+                boolean attached = !pi.name().equals(HostPrograms.SEED) && !pi.name().equals(HostPrograms.SEED_TASK);
+                programs.add(new Program(pinOf(pi.name()), pi.name(), pi.id(), attached, pi.runCount(), pi.runTimeNs()));
             }
         } catch (ErrnoException e) {
             programsReason = e.errno() == Errno.EACCES || e.errno() == Errno.EPERM
@@ -127,6 +130,7 @@ public record HostStatus(Path dir, boolean installed, String reason, HostInfo.Co
             case HostPrograms.SWITCH -> HostPins.SWITCH_LINK;
             case HostPrograms.EXIT -> HostPins.EXIT_LINK;
             case HostPrograms.SEED -> HostPins.SEED;
+            case HostPrograms.SEED_TASK -> HostPins.SEED_TASK;
             default -> "?";
         };
     }

@@ -186,7 +186,7 @@ public final class BpfPublisher implements Publisher {
         attach("ts_switch", "sched_switch", SchedPrograms.schedSwitch(path.lookup(), k), typed, btf);
         attach("ts_exit", "sched_process_exit",
                 SchedPrograms.schedProcessExit(path.lookup(), k, exits, drops, path.forgetOnExit()), typed, btf);
-        path.loadHelpers(k);
+        path.loadHelpers(k, btf);
     }
 
     private void attach(String name, String tracepoint, Instructions insns, boolean typed, Btf btf) {
@@ -423,7 +423,7 @@ public final class BpfPublisher implements Publisher {
         /** A map the exit program removes the tid from, or null. */
         abstract BpfMap forgetOnExit();
 
-        void loadHelpers(SchedPrograms.Kernel k) {
+        void loadHelpers(SchedPrograms.Kernel k, Btf btf) {
         }
 
         abstract boolean needsProcTask();
@@ -458,10 +458,14 @@ public final class BpfPublisher implements Publisher {
         }
 
         @Override
-        void loadHelpers(SchedPrograms.Kernel k) {
+        void loadHelpers(SchedPrograms.Kernel k, Btf btf) {
             BpfProgram seed = BpfProgram.load(ProgramSpec.of(ProgramType.RAW_TRACEPOINT, SchedPrograms.seed(lookup(), k)).named("ts_seed"));
             programs.put("ts_seed", seed);
-            registrar = new TaskStorageRegistrar(tasks, seed);
+            BpfProgram seedTask = TaskStorageRegistrar.loadSeedTask(tasks, k, btf, "ts_seed_task");
+            if (seedTask != null) {
+                programs.put("ts_seed_task", seedTask);
+            }
+            registrar = new TaskStorageRegistrar(tasks, seed, seedTask);
         }
 
         @Override

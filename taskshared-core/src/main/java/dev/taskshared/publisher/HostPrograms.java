@@ -21,15 +21,17 @@ import java.util.List;
 /**
  * The task-storage programs loaded once for a whole host, to be pinned by the host publisher's
  * install: the task-storage map, {@value #SWITCH} on sched_switch and {@value #EXIT} on
- * sched_process_exit (BTF-typed, attached through links), and the seed program {@value #SEED}.
+ * sched_process_exit (BTF-typed, attached through links), the seed program {@value #SEED} and,
+ * where the kernel can run it, the task seed program {@value #SEED_TASK}.
  * The same program bodies as a JVM's own {@link BpfPublisher} ({@link SchedPrograms}), with two
  * differences that sharing needs:
  *
  * <ul>
  *   <li>the exit program only marks the slot exited and writes its final numbers (a ring buffer
  *   has one consumer: a shared one would let one JVM steal another's exit records);
- *   <li>the seed program is of type SYSCALL (sleepable): any holder of its descriptor may run it
- *   on its own thread with BPF_PROG_TEST_RUN, but the kernel cannot attach a SYSCALL program to
+ *   <li>the seed programs are of type SYSCALL (sleepable): any holder of their descriptors may run
+ *   them with BPF_PROG_TEST_RUN (the seed on its own thread, the task seed for a thread it has
+ *   just registered, by its id), but the kernel cannot attach a SYSCALL program to
  *   anything (EINVAL), so handing it to unprivileged processes lets them seed, not trace.
  * </ul>
  *
@@ -41,12 +43,14 @@ public final class HostPrograms implements AutoCloseable {
     public static final String SWITCH = "tsh_switch";
     public static final String EXIT = "tsh_exit";
     public static final String SEED = "tsh_seed";
+    public static final String SEED_TASK = "tsh_seed_task";
 
     private final Owned owned = new Owned();
     private final BpfMap tasks;
     private final BpfProgram switchProgram;
     private final BpfProgram exitProgram;
     private final BpfProgram seed;
+    private final BpfProgram seedTask;
     private final BpfLink switchLink;
     private final BpfLink exitLink;
 
@@ -55,10 +59,12 @@ public final class HostPrograms implements AutoCloseable {
             tasks = own(createTaskStorage());
             Btf btf = Btf.vmlinux();
             SchedPrograms.Kernel k = SchedPrograms.Kernel.fromBtf(btf, true);
-            Bodies bodies = bodies(tasks, k);
+            Bodies bodies = bodies(tasks, k, btf);
             switchProgram = own(BpfProgram.load(typed(bodies.switchProgram(), btf, "sched_switch").named(SWITCH)));
             exitProgram = own(BpfProgram.load(typed(bodies.exitProgram(), btf, "sched_process_exit").named(EXIT)));
             seed = own(BpfProgram.load(ProgramSpec.of(ProgramType.SYSCALL, bodies.seed()).withFlags(ProgramSpec.F_SLEEPABLE).named(SEED)));
+            BpfProgram task = TaskStorageRegistrar.loadSeedTask(tasks, k, btf, SEED_TASK);
+            seedTask = task == null ? null : own(task);
             switchLink = own(BpfLink.tracing(switchProgram));
             exitLink = own(BpfLink.tracing(exitProgram));
         } catch (RuntimeException | Error e) {
@@ -92,13 +98,17 @@ public final class HostPrograms implements AutoCloseable {
         return new HostPrograms();
     }
 
-    private record Bodies(Instructions switchProgram, Instructions exitProgram, Instructions seed) {
+    /** The programs' bodies; {@code seedTask} null on a kernel without the kfuncs it calls. */
+    private record Bodies(Instructions switchProgram, Instructions exitProgram, Instructions seed, Instructions seedTask) {
+        List<Instructions> all() {
+            return seedTask == null ? List.of(switchProgram, exitProgram, seed) : List.of(switchProgram, exitProgram, seed, seedTask);
+        }
     }
 
-    private static Bodies bodies(MapRef tasks, SchedPrograms.Kernel k) {
+    private static Bodies bodies(MapRef tasks, SchedPrograms.Kernel k, Btf btf) {
         SchedPrograms.Lookup lookup = new SchedPrograms.TaskStorageLookup(tasks);
         return new Bodies(SchedPrograms.schedSwitch(lookup, k), SchedPrograms.schedProcessExit(lookup, k, null, null, null),
-                SchedPrograms.seed(lookup, k));
+                SchedPrograms.seed(lookup, k), SchedPrograms.Kfuncs.fromBtf(btf).map(f -> SchedPrograms.seedTask(lookup, k, f)).orElse(null));
     }
 
     private static ProgramSpec typed(Instructions insns, Btf btf, String tracepoint) {
@@ -106,7 +116,7 @@ public final class HostPrograms implements AutoCloseable {
     }
 
     /**
-     * A digest of the three programs this library would install on this kernel (SHA-256 of their
+     * A digest of the programs this library would install on this kernel (SHA-256 of their
      * instructions, map references zeroed, first 8 bytes in hex): two installs with the same
      * fingerprint run the same code. Reads the kernel's BTF; loads nothing.
      */
@@ -122,10 +132,11 @@ public final class HostPrograms implements AutoCloseable {
                 return "";
             }
         };
-        Bodies b = bodies(placeholder, SchedPrograms.Kernel.fromBtf(Btf.vmlinux(), true));
+        Btf btf = Btf.vmlinux();
+        Bodies b = bodies(placeholder, SchedPrograms.Kernel.fromBtf(btf, true), btf);
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (Instructions insns : List.of(b.switchProgram(), b.exitProgram(), b.seed())) {
+            for (Instructions insns : b.all()) {
                 byte[] code = insns.encode();
                 sha.update(ByteBuffer.allocate(4).putInt(code.length).array());
                 sha.update(code);
@@ -150,6 +161,11 @@ public final class HostPrograms implements AutoCloseable {
 
     public BpfProgram seed() {
         return seed;
+    }
+
+    /** The task seed program, or null when this kernel cannot run it (other threads are then seeded from /proc). */
+    public BpfProgram seedTask() {
+        return seedTask;
     }
 
     public BpfLink switchLink() {

@@ -64,6 +64,11 @@ final class SchedPrograms {
     static final int SEED_OK = 0;
     static final int SEED_NO_RECORD = 1;
     static final int SEED_SWITCHED = 2;
+    /** The task seed program's arguments ({@code u64 args[]}) and its answer besides OK and NO_RECORD. */
+    static final int SEED_TASK_ARG_TID = 0;
+    static final int SEED_TASK_ARG_SLOT_INDEX = 1;
+    static final int SEED_TASK_ARGS = 2;
+    static final int SEED_NO_TASK = 3;
 
     /** Argument slots of the tracepoints (u64 args[] of the context). */
     private static final int SWITCH_PREV = 1;
@@ -100,6 +105,21 @@ final class SchedPrograms {
 
         private static int off(Btf btf, String struct, String path) {
             return (int) btf.offsetOf(struct, path);
+        }
+    }
+
+    /**
+     * The kernel functions the task seed program calls, by their ids in the kernel's BTF:
+     * {@code bpf_task_from_vpid} (Linux 6.13+: the task of a thread id in the caller's PID
+     * namespace, referenced) and {@code bpf_task_release}.
+     */
+    record Kfuncs(int taskFromVpid, int taskRelease) {
+        /** Both functions, or empty when this kernel lacks one. */
+        static java.util.Optional<Kfuncs> fromBtf(Btf btf) {
+            var from = btf.typeId("bpf_task_from_vpid", dev.taskshared.bpf.btf.BtfKind.FUNC);
+            var release = btf.typeId("bpf_task_release", dev.taskshared.bpf.btf.BtfKind.FUNC);
+            return from.isPresent() && release.isPresent() ? java.util.Optional.of(new Kfuncs(from.get(), release.get()))
+                    : java.util.Optional.empty();
         }
     }
 
@@ -393,6 +413,63 @@ final class SchedPrograms {
                 .exit()
                 .label("no_record")
                 .mov(R0, SEED_NO_RECORD)
+                .exit();
+        return a.build();
+    }
+
+    /**
+     * The task seed program (task-storage path; SYSCALL type, run through BPF_PROG_TEST_RUN): seeds
+     * the record a registrar just put on another thread, named by its id in the caller's PID
+     * namespace ({@link #SEED_TASK_ARG_TID}), with that task's values as the kernel keeps them now,
+     * utime and stime included, which no file under /proc gives exactly. It seeds only an unseeded
+     * record of slot {@link #SEED_TASK_ARG_SLOT_INDEX}: the id may name another thread by now.
+     * The task is off CPU as far as the slot says (its next switch-in says otherwise); CPU -1.
+     * Answers {@link #SEED_OK}, {@link #SEED_NO_TASK} or {@link #SEED_NO_RECORD}.
+     */
+    static Instructions seedTask(Lookup lookup, Kernel k, Kfuncs f) {
+        Asm a = new Asm();
+        a.mov(R6, R1)
+                .ldx(DW, R1, R6, 8 * SEED_TASK_ARG_TID)
+                .callKernel("bpf_task_from_vpid", f.taskFromVpid())
+                .jeq(R0, 0, "no_task")
+                .stx(DW, FP, FP_TASK, R0); // referenced: released on every path below
+        lookup.emit(a, k, CURRENT, false, "no_record");
+        a.ldx(W, R1, R8, TaskRecord.FLAGS)
+                .and(R1, TaskRecord.SEEDED)
+                .jne(R1, 0, "no_record")
+                .ldx(W, R1, R8, TaskRecord.SLOT_INDEX)
+                .ldx(DW, R2, R6, 8 * SEED_TASK_ARG_SLOT_INDEX)
+                .jne(R1, R2, "no_record");
+        bumpSeq(a);
+        readTaskU64(a, k, CURRENT, k.sumExecRuntime());
+        a.stx(DW, R9, (int) SlotLayout.SUM_EXEC_RUNTIME_NS, R1)
+                .mov(R7, R1)
+                .call(Helper.KTIME_GET_NS)
+                .sub(R0, R7)
+                .stx(DW, R9, (int) SlotLayout.OFF_CPU_ORIGIN_NS, R0)
+                .st(DW, R9, (int) SlotLayout.OFF_CPU_NS, 0)
+                .st(DW, R9, (int) SlotLayout.ON_CPU_SINCE_NS, 0)
+                .st(W, R9, (int) SlotLayout.CPU, -1);
+        readTaskU64(a, k, CURRENT, k.nvcsw());
+        a.stx(DW, R8, TaskRecord.NVCSW_BASE, R1);
+        readTaskU64(a, k, CURRENT, k.nivcsw());
+        a.stx(DW, R8, TaskRecord.NIVCSW_BASE, R1);
+        publishCounters(a, k, CURRENT); // nvcsw and nivcsw 0 against the bases just taken
+        bumpSeq(a);
+        a.ldx(W, R1, R8, TaskRecord.FLAGS)
+                .or(R1, TaskRecord.SEEDED)
+                .stx(W, R8, TaskRecord.FLAGS, R1)
+                .mov(R7, SEED_OK)
+                .ja("release")
+                .label("no_record")
+                .mov(R7, SEED_NO_RECORD)
+                .label("release");
+        taskPointer(a, CURRENT, R1);
+        a.callKernel("bpf_task_release", f.taskRelease())
+                .mov(R0, R7)
+                .exit()
+                .label("no_task")
+                .mov(R0, SEED_NO_TASK)
                 .exit();
         return a.build();
     }

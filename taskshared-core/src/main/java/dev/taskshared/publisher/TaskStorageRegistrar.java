@@ -5,6 +5,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
+import dev.taskshared.bpf.ProgramSpec;
+import dev.taskshared.bpf.ProgramType;
+import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.region.SlotLayout;
 import dev.taskshared.region.SlotReader;
 import dev.taskshared.region.SlotWriter;
@@ -12,6 +15,7 @@ import dev.taskshared.sys.Bpf;
 import dev.taskshared.sys.Errno;
 import dev.taskshared.sys.ErrnoException;
 import dev.taskshared.sys.Libc;
+import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -21,22 +25,25 @@ import java.lang.foreign.MemorySegment;
  * map and seed program a process of any user opens from their pins. Registering thread
  * {@code tid} is one {@code BPF_MAP_UPDATE_ELEM} keyed by {@code pidfd_open(tid, PIDFD_THREAD)},
  * whose value ({@link TaskRecord}) carries the slot's address: the kernel pins that page of the
- * caller's memory, and the scheduler programs write through it. The seed program then fills the
- * slot with the kernel's values of the registering thread (a thread registering itself); a
- * foreign thread is seeded from its /proc files.
+ * caller's memory, and the scheduler programs write through it. A seed program then fills the
+ * slot with the kernel's values: the seed program for a thread registering itself, the task seed
+ * program for another thread (by its id, through the kfunc bpf_task_from_vpid); without the task
+ * seed program a foreign thread is seeded from its /proc files, which lack exact utime and stime.
  *
  * <p>Not thread-safe: the caller serialises registrations (each publisher holds its lock). Costs
- * per registration: pidfd_open, one map update, one run of the seed program, close; no allocation.
+ * per registration: pidfd_open, one map update, one run of a seed program, close; no allocation.
  */
 public final class TaskStorageRegistrar {
+    private static final System.Logger LOG = System.getLogger(TaskStorageRegistrar.class.getName());
     private final BpfMap tasks;
     private final BpfProgram seed;
+    private final BpfProgram seedTask;
     private final Arena arena = Arena.ofAuto();
     private final MemorySegment attr = arena.allocate(Bpf.ATTR_SIZE, 8);
     private final MemorySegment record = arena.allocate(TaskRecord.LAYOUT);
     private final MemorySegment key = arena.allocate(4, 4);
     private final MemorySegment buf = arena.allocate(ProcTask.BUFFER_SIZE);
-    private final MemorySegment ctx = arena.allocate(8L * SchedPrograms.SEED_ARGS, 8);
+    private final MemorySegment ctx = arena.allocate(8L * Math.max(SchedPrograms.SEED_ARGS, SchedPrograms.SEED_TASK_ARGS), 8);
     private final long[] schedstat = new long[3];
     private final long[] switches = new long[3]; // nvcsw, nivcsw, then the last CPU from a foreign thread's stat
 
@@ -46,14 +53,40 @@ public final class TaskStorageRegistrar {
      *     RAW_TRACEPOINT or SYSCALL (both are run with BPF_PROG_TEST_RUN); null: a thread
      *     registering itself is seeded from getrusage, its CPU clock and its schedstat instead,
      *     which gives every number but utime and stime (0 until its first switch-out)
+     * @param seedTask the task seed program ({@link SchedPrograms#seedTask}) over {@code tasks}, of
+     *     type SYSCALL; null: another thread is seeded from /proc, utime and stime 0 until its first
+     *     switch-out
      */
-    public TaskStorageRegistrar(BpfMap tasks, BpfProgram seed) {
+    public TaskStorageRegistrar(BpfMap tasks, BpfProgram seed, BpfProgram seedTask) {
         if (tasks.valueSize() != TaskRecord.SIZE) {
             throw new IllegalArgumentException("task-storage map " + tasks.name() + " holds " + tasks.valueSize()
                     + "-byte values; this library writes " + TaskRecord.SIZE + "-byte records");
         }
         this.tasks = tasks;
         this.seed = seed;
+        this.seedTask = seedTask;
+    }
+
+    /**
+     * Loads the task seed program over {@code tasks} (SYSCALL type, sleepable: run by any holder of
+     * its descriptor, attachable nowhere), or returns null when this kernel cannot run it: no
+     * {@code bpf_task_from_vpid} in its BTF (before 6.13), or a verifier that refuses the call
+     * (logged with its reason). Without it, other threads are seeded from /proc.
+     */
+    static BpfProgram loadSeedTask(BpfMap tasks, SchedPrograms.Kernel k, Btf btf, String name) {
+        var kfuncs = SchedPrograms.Kfuncs.fromBtf(btf);
+        if (kfuncs.isEmpty()) {
+            return null;
+        }
+        ProgramSpec spec = ProgramSpec.of(ProgramType.SYSCALL, SchedPrograms.seedTask(new SchedPrograms.TaskStorageLookup(tasks), k,
+                kfuncs.get())).withFlags(ProgramSpec.F_SLEEPABLE).named(name);
+        try {
+            return BpfProgram.load(spec);
+        } catch (ErrnoException e) { // a VerifierException carries the log
+            LOG.log(Level.WARNING, "other threads are seeded from /proc (utime and stime 0 until their first switch-out): "
+                    + "this kernel refused the task seed program: " + e.getMessage());
+            return null;
+        }
     }
 
     /** Bytes of the map value this library writes (the host info record states the publisher's). */
@@ -77,7 +110,8 @@ public final class TaskStorageRegistrar {
         }
         try {
             boolean self = tid == Libc.gettid();
-            ProcTask task = self && seed != null ? null : ProcTask.open(pid, tid);
+            boolean kernelSeeds = self ? seed != null : seedTask != null;
+            ProcTask task = kernelSeeds ? null : ProcTask.open(pid, tid);
             try {
                 if (task == null) {
                     record.fill((byte) 0);
@@ -94,8 +128,10 @@ public final class TaskStorageRegistrar {
                 if (rc < 0) {
                     throw tasks.error("BPF_MAP_UPDATE_ELEM", rc);
                 }
-                if (task == null) {
+                if (task == null && self) {
                     seedSelf(pid, tid, slotIndex, slot, pidfd);
+                } else if (task == null) {
+                    seedOther(tid, slotIndex, pidfd);
                 }
             } finally {
                 if (task != null) {
@@ -138,6 +174,23 @@ public final class TaskStorageRegistrar {
             }
         }
         seedSelfUnderTracer(pid, tid, slotIndex, slot, pidfd);
+    }
+
+    /** Runs the task seed program for thread {@code tid}, another thread than the caller. */
+    private void seedOther(int tid, int slotIndex, int pidfd) {
+        ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_TASK_ARG_TID, tid);
+        ctx.setAtIndex(JAVA_LONG, SchedPrograms.SEED_TASK_ARG_SLOT_INDEX, slotIndex);
+        long rc = seedTask.runInPlace(attr, ctx);
+        if (rc == SchedPrograms.SEED_OK) {
+            return;
+        }
+        delete(pidfd);
+        if (rc < 0) {
+            throw seedTask.runError(rc);
+        }
+        // No task by that id, or it has no unseeded record of this slot: the thread exited after
+        // pidfd_open (its storage went with it), and the id may name another thread by now.
+        throw new ErrnoException("seeding thread " + tid, Errno.ESRCH, "it exited during registration (answer " + rc + ")");
     }
 
     /**

@@ -142,6 +142,14 @@ class AsmTest {
     }
 
     @Test
+    void kernelFunctionCallCarriesItsBtfIdUnderThePseudoSource() {
+        Instructions prog = new Asm().callKernel("bpf_task_release", 12345).build();
+        // 0x85 = JMP | CALL; src 2 = BPF_PSEUDO_KFUNC_CALL; off 0 = vmlinux's BTF; imm = the FUNC's id
+        assertThat(HexFormat.of().formatHex(prog.encode())).isEqualTo("8520000039300000");
+        assertThat(prog.insns().get(0)).hasToString("call kfunc bpf_task_release#12345");
+    }
+
+    @Test
     void probeReadKernelMacroSetsArgumentsInOrder() {
         Instructions prog = new Asm().probeReadKernel(R6, 8, R1, 1234).build();
         assertThat(prog.insns()).extracting(Object::toString)

@@ -45,7 +45,7 @@ class HostInfoTest {
 
     @Test
     void roundTripOfThisVersion() {
-        HostInfo.Content c = HostInfo.current(ALL, true, "1.2.3", "0123456789abcdef", 995);
+        HostInfo.Content c = HostInfo.current(ALL, HostInfo.FLAG_SEED, "1.2.3", "0123456789abcdef", 995);
         HostInfo.Content back = read(c);
         assertThat(back.abi()).isEqualTo(RegionHeader.ABI_MAJOR + "." + RegionHeader.ABI_MINOR);
         assertThat(back.recordSize()).isEqualTo(HostInfo.RECORD_SIZE);
@@ -87,7 +87,7 @@ class HostInfoTest {
 
     @Test
     void noSeedProgramMeansNoUtimeOrStime() {
-        HostInfo.Content c = HostInfo.current(ALL, false, "1", "p", 1);
+        HostInfo.Content c = HostInfo.current(ALL, 0, "1", "p", 1);
         assertThat(HostInfo.negotiate(read(c))).isEqualTo(ALL & ~Feature.maskOf(Feature.UTIME, Feature.STIME));
     }
 
@@ -109,10 +109,10 @@ class HostInfoTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(HostInfo.VALUE_SIZE, 8);
             assertThatThrownBy(() -> HostInfo.read(v, "info")).isInstanceOf(RegionFormatException.class).hasMessageContaining("not a taskshared host info record");
-            HostInfo.write(v, HostInfo.current(ALL, true, "1", "p", 1));
+            HostInfo.write(v, HostInfo.current(ALL, HostInfo.FLAG_SEED, "1", "p", 1));
             v.set(ValueLayout.JAVA_INT, HostInfo.OFF_FEATURE_WORDS, 9);
             assertThatThrownBy(() -> HostInfo.read(v, "info")).hasMessageContaining("feature_words 9 outside 1..4");
-            HostInfo.write(v, HostInfo.current(ALL, true, "1", "p", 1));
+            HostInfo.write(v, HostInfo.current(ALL, HostInfo.FLAG_SEED, "1", "p", 1));
             v.set(ValueLayout.JAVA_INT, HostInfo.OFF_RECORD_SIZE, 1000);
             assertThatThrownBy(() -> HostInfo.read(v, "info")).hasMessageContaining("record_size 1000 outside 72..256");
             assertThatThrownBy(() -> HostInfo.read(v.asSlice(0, 40), "info")).hasMessageContaining("too small");

@@ -16,10 +16,14 @@ import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.monitor.ProcessMonitor;
 import dev.taskshared.publisher.HostPrograms;
 import dev.taskshared.sys.Libc;
+import dev.taskshared.taskstats.TaskStats;
+import dev.taskshared.taskstats.TaskstatsClient;
 import dev.taskshared.testing.BlockedWorkers;
 import dev.taskshared.testing.ChildJvm;
 import dev.taskshared.testing.HostFixture;
 import dev.taskshared.testing.HostProbe;
+import dev.taskshared.testing.Privileged;
+import dev.taskshared.testing.SleepingProcess;
 import dev.taskshared.testing.Work;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -75,6 +79,7 @@ class HostInstallTest {
         assertOwnerAndMode(dir(), "rwxr-x---", fixture.gid());
         assertOwnerAndMode(dir().resolve(HostPins.TASKS), "rw-rw----", fixture.gid());
         assertOwnerAndMode(dir().resolve(HostPins.SEED), "rw-rw----", fixture.gid());
+        assertOwnerAndMode(dir().resolve(HostPins.SEED_TASK), "rw-rw----", fixture.gid());
         assertOwnerAndMode(dir().resolve(HostPins.INFO), "rw-r-----", fixture.gid());
         assertOwnerAndMode(dir().resolve(HostPins.SWITCH_LINK), "rw-------", 0);
         assertOwnerAndMode(dir().resolve(HostPins.EXIT_LINK), "rw-------", 0);
@@ -95,10 +100,10 @@ class HostInstallTest {
         assertThat(s.installed()).isTrue();
         assertThat(s.info().groupGid()).isEqualTo(fixture.gid());
         assertThat(s.programs()).extracting(HostStatus.Program::name)
-                .containsExactlyInAnyOrder(HostPrograms.SWITCH, HostPrograms.EXIT, HostPrograms.SEED);
+                .containsExactlyInAnyOrder(HostPrograms.SWITCH, HostPrograms.EXIT, HostPrograms.SEED, HostPrograms.SEED_TASK);
         for (HostStatus.Program p : s.programs()) {
             assertThat(BpfProgram.exists(p.id())).isTrue();
-            assertThat(p.attached()).isEqualTo(!p.name().equals(HostPrograms.SEED));
+            assertThat(p.attached()).as(p.name()).isEqualTo(p.name().equals(HostPrograms.SWITCH) || p.name().equals(HostPrograms.EXIT));
         }
         assertThat(s.switchRuns()).as("context switches in 300 ms ran the switch program").isPositive();
         assertThat(s.switchNanosPerRun()).isPositive();
@@ -133,16 +138,19 @@ class HostInstallTest {
 
     @Test
     void aJvmUsesTheHostPublisherAndItsNumbersAgreeWithProc() throws Exception {
+        Privileged.require("taskstats", TaskstatsClient.unavailableReason().isEmpty(), TaskstatsClient.unavailableReason().orElse(""));
         try (TaskShared ts = TaskShared.builder().hostPublisher(dir()).build()) {
             assertThat(ts.mode()).isEqualTo(Mode.BPF);
             assertThat(ts.dataPath()).isEqualTo("task_storage");
             assertThat(ts.modeDescription()).startsWith("host publisher at " + dir());
             assertThat(ts.bpfProgramInfo()).as("no programs of its own").isEmpty();
-            try (BlockedWorkers workers = BlockedWorkers.start(6, ts::currentThread)) {
+            try (BlockedWorkers workers = BlockedWorkers.start(6, ts::currentThread); TaskstatsClient taskstats = TaskstatsClient.open()) {
                 for (ThreadStats h : workers.handles()) {
                     assertThat(HostProbe.compareBlocked(h)).isNull();
                     assertThat(h.supports(Feature.UTIME)).isTrue();
-                    assertThat(h.utimeNanos() + h.stimeNanos()).as("seeded utime+stime").isPositive();
+                    TaskStats k = taskstats.queryPid(h.tid()); // blocked: utime and stime stay put
+                    assertThat(h.utimeNanos() / 1000).as("seeded utime vs taskstats").isEqualTo(k.value(TaskStats.Field.AC_UTIME));
+                    assertThat(h.stimeNanos() / 1000).as("seeded stime vs taskstats").isEqualTo(k.value(TaskStats.Field.AC_STIME));
                     assertThat(h.offCpuNanos()).as("5 sleeps of 2 ms").isGreaterThanOrEqualTo(5 * 2_000_000L);
                 }
                 assertThat(HostStatus.probe(dir(), Duration.ofMillis(1)).registeredTasks()).isEqualTo(6);
@@ -230,6 +238,22 @@ class HostInstallTest {
                 assertThat(again.get()).isNotSameAs(handle.get());
                 assertThat(freshLive).as("the thread's next currentThread() registers it again").isTrue();
             }
+        }
+    }
+
+    /** top's case: a thread of another process, registered while it sleeps, has the kernel's utime and stime at once. */
+    @Test
+    void aMonitorSeedsAnotherProcesssThreadWithTheKernelsUserAndSystemTime() throws Exception {
+        Privileged.require("taskstats", TaskstatsClient.unavailableReason().isEmpty(), TaskstatsClient.unavailableReason().orElse(""));
+        try (SleepingProcess child = SleepingProcess.start();
+             TaskShared monitor = TaskShared.builder().hostPublisher(dir()).watchProcess(child.pid()).build();
+             TaskstatsClient taskstats = TaskstatsClient.open()) {
+            assertThat(monitor.modeDescription()).startsWith("host publisher at " + dir());
+            ThreadStats h = monitor.register(child.pid());
+            TaskStats k = taskstats.queryPid(child.pid());
+            assertThat(h.utimeNanos()).as("the shell's loop ran in user mode").isPositive();
+            assertThat(h.utimeNanos() / 1000).as("utime vs taskstats ac_utime").isEqualTo(k.value(TaskStats.Field.AC_UTIME));
+            assertThat(h.stimeNanos() / 1000).as("stime vs taskstats ac_stime").isEqualTo(k.value(TaskStats.Field.AC_STIME));
         }
     }
 

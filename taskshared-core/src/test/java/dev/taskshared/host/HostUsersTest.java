@@ -99,7 +99,7 @@ class HostUsersTest {
                 assertThat(out).as(all).contains("unlink " + pin + ": EACCES");
             }
             assertThat(out).as(all).contains("create in dir: EACCES", "open switch_link: EACCES", "open info read-write: EACCES",
-                    "load program: EPERM", "create map: EPERM", "attach seed to sched_switch: EINVAL",
+                    "load program: EPERM", "create map: EPERM", "attach seed to sched_switch: EINVAL", "attach seed_task to sched_switch: EINVAL",
                     "open region of " + victim.process().pid() + ": EACCES");
             // What it can do: take the victim's thread entry, with a slot in its own memory, which the kernel then writes.
             assertThat(out).as(all).contains("replace entry of " + tid + ": ALLOWED");

@@ -13,6 +13,7 @@ import dev.taskshared.taskstats.TaskStats;
 import dev.taskshared.taskstats.TaskstatsClient;
 import dev.taskshared.testing.Kernel;
 import dev.taskshared.testing.Privileged;
+import dev.taskshared.testing.SleepingProcess;
 import dev.taskshared.testing.Work;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,6 +176,35 @@ class KernelCountersTest {
             }
             assertThat(h.utimeNanos() + h.stimeNanos()).isGreaterThan(0);
         }
+    }
+
+    /**
+     * A thread of another process, registered while it sleeps (as {@code top} registers a
+     * process's threads), has the kernel's utime and stime at once: the task seed program reads
+     * them from its task_struct, where /proc has only scaled clock ticks.
+     */
+    @Test
+    void aThreadOfAnotherProcessHasTheKernelsUserAndSystemTimeAtOnce() throws Exception {
+        Privileged.require("taskstats", TaskstatsClient.unavailableReason().isEmpty(), TaskstatsClient.unavailableReason().orElse(""));
+        try (SleepingProcess child = SleepingProcess.start();
+             TaskShared monitor = TaskShared.builder().watchProcess(child.pid()).mode(Mode.BPF)
+                     .dataPath(dataPath() == null ? null : dataPath().jsonName()).build();
+             TaskstatsClient t = TaskstatsClient.open()) {
+            ThreadStats h = monitor.register(child.pid());
+            if (!monitor.supports(Feature.UTIME)) {
+                assertThat(monitor.dataPath()).as("only the map-pages path publishes no utime").isEqualTo("map_pages");
+                return;
+            }
+            assertSeededAsTaskstatsSays(h, t.queryPid(child.pid()));
+        }
+    }
+
+    /** utime and stime of a sleeping thread equal taskstats' (us), and no switch is counted since registration. */
+    static void assertSeededAsTaskstatsSays(ThreadStats h, TaskStats k) {
+        assertThat(h.utimeNanos()).as("the shell's loop ran in user mode").isPositive();
+        assertThat(h.utimeNanos() / 1000).as("utime vs taskstats ac_utime").isEqualTo(k.value(TaskStats.Field.AC_UTIME));
+        assertThat(h.stimeNanos() / 1000).as("stime vs taskstats ac_stime").isEqualTo(k.value(TaskStats.Field.AC_STIME));
+        assertThat(h.snapshot(new StatsSnapshot()).nvcsw()).as("switches since registration").isZero();
     }
 
     /**

@@ -45,7 +45,8 @@ class SequenceOrderingTest {
                 SchedPrograms.schedSwitch(storage, k), 2,
                 SchedPrograms.schedSwitch(pages, k), 2,
                 SchedPrograms.schedProcessExit(storage, k, MAP, MAP, null), 1,
-                SchedPrograms.seed(storage, k), 1);
+                SchedPrograms.seed(storage, k), 1,
+                SchedPrograms.seedTask(storage, k, SchedPrograms.Kfuncs.fromBtf(Btf.vmlinux()).orElseThrow()), 1);
         writes.forEach((program, n) -> {
             String name = program.toString().lines().findFirst().orElse("") + "...";
             List<Insn> bumps = program.insns().stream()

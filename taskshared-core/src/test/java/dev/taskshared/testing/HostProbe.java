@@ -221,7 +221,7 @@ public final class HostProbe {
     }
 
     private static void attack(Path dir, int pid, int tid) throws Exception {
-        for (String pin : List.of("tasks", "info", "seed", "switch_link", "exit_link")) {
+        for (String pin : List.of("tasks", "info", "seed", "seed_task", "switch_link", "exit_link")) {
             attempt("unlink " + pin, () -> Files.delete(dir.resolve(pin)));
         }
         attempt("create in dir", () -> Files.createFile(dir.resolve("planted")));
@@ -229,11 +229,13 @@ public final class HostProbe {
         attempt("open info read-write", () -> BpfMap.openPinned(dir.resolve("info"), false).close());
         attempt("load program", () -> BpfProgram.load(ProgramType.RAW_TRACEPOINT, new Asm().mov(Reg.R0, 0).exit().build()).close());
         attempt("create map", () -> BpfMap.create(MapSpec.array(8, 1)).close());
-        attempt("attach seed to sched_switch", () -> {
-            try (BpfProgram seed = BpfProgram.openPinned(dir.resolve("seed"))) {
-                seed.attachRawTracepoint("sched_switch").close();
-            }
-        });
+        for (String seed : List.of("seed", "seed_task")) {
+            attempt("attach " + seed + " to sched_switch", () -> {
+                try (BpfProgram p = BpfProgram.openPinned(dir.resolve(seed))) {
+                    p.attachRawTracepoint("sched_switch").close();
+                }
+            });
+        }
         attempt("open region of " + pid, () -> {
             Path region = TaskShared.findRegion(pid).orElseThrow(() -> new java.nio.file.AccessDeniedException("/proc/" + pid + "/fd: not listable"));
             Files.newByteChannel(region).close();

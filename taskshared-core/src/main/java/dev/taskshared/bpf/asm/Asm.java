@@ -534,6 +534,16 @@ public final class Asm {
         return insn(new Insn(OpClass.JMP.value | JmpOp.CALL.value, Reg.R0, Reg.R0, 0, id));
     }
 
+    /**
+     * Calls kernel function {@code name} (a kfunc) by {@code btfId}, its FUNC's id in the kernel's
+     * own BTF ({@code Btf.vmlinux()}); arguments in R1-R5, result in R0; R1-R5 are clobbered. The
+     * verifier checks the call against the function's prototype and flags: a pointer a kfunc
+     * acquires must be released on every path, one it may return null must be tested first.
+     */
+    public Asm callKernel(String name, int btfId) {
+        return insn(new Insn(OpClass.JMP.value | JmpOp.CALL.value, Reg.R0, Reg.of(Insn.PSEUDO_KFUNC_CALL), (short) 0, btfId, name));
+    }
+
     /** Returns R0. */
     public Asm exit() {
         return insn(new Insn(OpClass.JMP.value | JmpOp.EXIT.value, Reg.R0, Reg.R0, 0, 0));

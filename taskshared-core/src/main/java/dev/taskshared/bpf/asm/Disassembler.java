@@ -45,6 +45,9 @@ final class Disassembler {
                 if (i.src().number() == Insn.PSEUDO_CALL) {
                     yield "call pc" + signed((int) i.imm());
                 }
+                if (i.src().number() == Insn.PSEUDO_KFUNC_CALL) {
+                    yield "call kfunc " + (i.reference() == null ? "" : i.reference()) + "#" + i.imm();
+                }
                 Helper h = Helper.byId(i.imm());
                 yield "call " + (h == null ? "helper" : h.kernelName()) + "#" + i.imm();
             }

@@ -26,6 +26,8 @@ public record Insn(int opcode, Reg dst, Reg src, short off, long imm, String ref
     public static final int PSEUDO_MAP_VALUE = 2;
     /** src of a call to a BPF-to-BPF function (imm = relative target). */
     public static final int PSEUDO_CALL = 1;
+    /** src of a call to a kernel function, a kfunc (imm = its BTF id in vmlinux, off = 0). */
+    public static final int PSEUDO_KFUNC_CALL = 2;
     private static final int LD_IMM64 = 0x18; // BPF_LD | BPF_IMM | BPF_DW
 
     public Insn {
