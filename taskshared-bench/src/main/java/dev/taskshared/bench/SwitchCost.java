@@ -13,19 +13,26 @@ import dev.taskshared.bpf.ProgramType;
 import dev.taskshared.bpf.asm.Asm;
 import dev.taskshared.bpf.asm.Reg;
 import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.sys.Libc;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * What the BPF publisher's sched_switch program costs per run, from the kernel's own run-time
  * statistics (BPF_ENABLE_STATS: run_time_ns / run_cnt), beside an empty program attached to the
- * same tracepoint in the same run (the floor: the statistics' own ~20-40 ns and the call). Two
- * phases of the same length: nobody registered (every run is a miss), then two registered
- * threads handing a token back and forth (most runs touch a registered thread).
+ * same tracepoint and measured over the same phase (the floor: the statistics' own ~20-40 ns and
+ * the call). Two kinds of phase, both two threads on one CPU handing a token back and forth:
+ * unregistered (every run is a miss), and registered (every run touches a registered thread); {@code rounds}
+ * pairs of them, alternating, so that a change in the machine during the measurement falls on
+ * both kinds alike. Each kind is reported as the floor plus the median, over its phases, of its
+ * excess over the empty program in the same phase: the excess is what two runs reproduce.
  */
 public final class SwitchCost {
 
-    /** Mean nanoseconds per run and runs counted, per phase, and the empty program's mean over both. */
+    /**
+     * Nanoseconds per run (floor + median excess) and runs counted, per kind of phase, and the
+     * empty program's median per phase.
+     */
     public record Result(double missNanos, long missRuns, double registeredNanos, long registeredRuns, double emptyNanos,
                          String dataPath) {
     }
@@ -33,7 +40,7 @@ public final class SwitchCost {
     private SwitchCost() {
     }
 
-    public static Result measure(Duration phase) throws InterruptedException {
+    public static Result measure(Duration phase, int rounds) throws InterruptedException {
         Btf btf = Btf.vmlinux();
         Asm empty = new Asm().mov(Reg.R0, 0).exit();
         try (BpfStats stats = BpfStats.enable();
@@ -41,30 +48,49 @@ public final class SwitchCost {
              BpfProgram floor = BpfProgram.load(ProgramSpec.of(ProgramType.TRACING, empty.build())
                      .withAttach(AttachType.TRACE_RAW_TP, btf.rawTracepointTypeId("sched_switch")).named("ts_empty"));
              BpfLink link = BpfLink.tracing(floor)) {
-            ProgramInfo emptyBefore = floor.info();
-            BpfProgramStats before = ts.bpfProgramInfo().get("ts_switch");
-            pingPong(ts, phase, false);
-            BpfProgramStats mid = ts.bpfProgramInfo().get("ts_switch");
-            pingPong(ts, phase, true);
-            BpfProgramStats after = ts.bpfProgramInfo().get("ts_switch");
-            ProgramInfo emptyAfter = floor.info();
-            long missRuns = mid.runCount() - before.runCount();
-            long regRuns = after.runCount() - mid.runCount();
-            return new Result((double) (mid.runTimeNanos() - before.runTimeNanos()) / missRuns, missRuns,
-                    (double) (after.runTimeNanos() - mid.runTimeNanos()) / regRuns, regRuns,
-                    (double) (emptyAfter.runTimeNs() - emptyBefore.runTimeNs()) / (emptyAfter.runCount() - emptyBefore.runCount()),
+            double[] floors = new double[2 * rounds];
+            double[][] excess = new double[2][rounds];
+            long[] runs = new long[2];
+            for (int round = 0; round < rounds; round++) {
+                for (int kind = 0; kind < 2; kind++) { // 0: nobody registered, 1: registered threads
+                    ProgramInfo emptyBefore = floor.info();
+                    BpfProgramStats before = ts.bpfProgramInfo().get("ts_switch");
+                    pingPong(ts, phase, kind == 1);
+                    BpfProgramStats after = ts.bpfProgramInfo().get("ts_switch");
+                    ProgramInfo emptyAfter = floor.info();
+                    long n = after.runCount() - before.runCount();
+                    double perRun = (double) (after.runTimeNanos() - before.runTimeNanos()) / n;
+                    double floorPerRun = (double) (emptyAfter.runTimeNs() - emptyBefore.runTimeNs())
+                            / (emptyAfter.runCount() - emptyBefore.runCount());
+                    floors[2 * round + kind] = floorPerRun;
+                    excess[kind][round] = perRun - floorPerRun;
+                    runs[kind] += n;
+                }
+            }
+            double floorNanos = median(floors);
+            return new Result(floorNanos + median(excess[0]), runs[0], floorNanos + median(excess[1]), runs[1], floorNanos,
                     ts.dataPath());
         }
     }
 
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
+    }
+
     private static void pingPong(TaskShared ts, Duration d, boolean register) throws InterruptedException {
         long end = System.nanoTime() + d.toNanos();
+        int[] allowed = Libc.getAffinity(0);
+        int cpu = allowed[allowed.length - 1]; // both on one CPU: the same switches in every phase, no cross-CPU cache traffic
         Thread[] pair = new Thread[2];
         int[] turn = new int[1];
         Object lock = new Object();
         for (int i = 0; i < 2; i++) {
             int me = i;
             pair[i] = Thread.ofPlatform().unstarted(() -> {
+                Libc.setAffinity(0, cpu);
                 if (register) {
                     ts.currentThread();
                 }

@@ -85,7 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** The sched_switch program's own cost, from the kernel's BPF run-time statistics (BPF mode only). */
     private static List<Row> switchCost(PrintWriter err) {
         try {
-            SwitchCost.Result r = SwitchCost.measure(java.time.Duration.ofSeconds(2));
+            SwitchCost.Result r = SwitchCost.measure(java.time.Duration.ofSeconds(1), 5);
             return List.of(new Row("bpf_switch_empty", r.emptyNanos(), Double.NaN, Double.NaN, Double.NaN),
                     new Row("bpf_switch_unregistered", r.missNanos(), Double.NaN, Double.NaN, Double.NaN),
                     new Row("bpf_switch_registered", r.registeredNanos(), Double.NaN, Double.NaN, Double.NaN));

@@ -62,7 +62,7 @@ class PublisherCommandTest {
                 attached.add(p.get("name").asText());
             }
         }
-        assertThat(programIds).hasSize(3);
+        assertThat(programIds).as("switch, exit, seed, seed_task").hasSize(4);
         assertThat(attached).containsExactlyInAnyOrder("tsh_switch", "tsh_exit");
 
         List<String> doctor = fixture.run(As.MEMBER, false, 120, Main.class, "doctor", "--json");
