@@ -15,6 +15,7 @@ import dev.taskshared.bpf.asm.Reg;
 import dev.taskshared.bpf.btf.Btf;
 import dev.taskshared.sys.Libc;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -75,7 +76,7 @@ public final class SwitchCost {
 
     private static double median(double[] values) {
         double[] v = values.clone();
-        java.util.Arrays.sort(v);
+        Arrays.sort(v);
         int m = v.length / 2;
         return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
     }

@@ -3,6 +3,7 @@ package dev.taskshared.host;
 import dev.taskshared.bpf.BpfMap;
 import dev.taskshared.bpf.BpfProgram;
 import dev.taskshared.bpf.MapType;
+import dev.taskshared.bpf.Owned;
 import dev.taskshared.exit.ThreadExit;
 import dev.taskshared.publisher.ProcTask;
 import dev.taskshared.publisher.Publisher;
@@ -72,9 +73,7 @@ public final class HostPublisher implements Publisher {
     private final Path dir;
     private final HostInfo.Content info;
     private final long features;
-    private final BpfMap tasks;
-    private final BpfProgram seed;
-    private final BpfProgram seedTask;
+    private final Owned descriptors; // the map and the seed programs
     private final TaskStorageRegistrar registrar;
     private final int ownPid = Libc.getpid();
     private final MemorySegment[] slots = new MemorySegment[MAX_SLOTS];
@@ -91,13 +90,12 @@ public final class HostPublisher implements Publisher {
     private volatile boolean running = true;
     private long lostCount;
 
-    private HostPublisher(Path dir, HostInfo.Content info, long features, BpfMap tasks, BpfProgram seed, BpfProgram seedTask) {
+    private HostPublisher(Path dir, HostInfo.Content info, long features, Owned descriptors, BpfMap tasks, BpfProgram seed,
+                          BpfProgram seedTask) {
         this.dir = dir;
         this.info = info;
         this.features = features;
-        this.tasks = tasks;
-        this.seed = seed;
-        this.seedTask = seedTask;
+        this.descriptors = descriptors;
         this.registrar = new TaskStorageRegistrar(tasks, seed, seedTask);
         this.exitPoller = Thread.ofPlatform().daemon().name("taskshared-host-exits").unstarted(this::pollExits);
         exitPoller.start();
@@ -135,27 +133,17 @@ public final class HostPublisher implements Publisher {
                         + "(an uninstall in progress?)");
             }
         }
-        BpfMap tasks = openPin(dir, HostPins.TASKS, false);
-        BpfProgram seed = null;
-        BpfProgram seedTask = null;
+        Owned descriptors = new Owned();
         try {
+            BpfMap tasks = descriptors.add(openPin(dir, HostPins.TASKS, false));
             if (tasks.type() != MapType.TASK_STORAGE) {
                 throw new HostUnavailableException(dir.resolve(HostPins.TASKS) + " is a " + tasks.type() + " map, not task storage");
             }
-            if (info.hasSeed()) {
-                seed = openProgram(dir, HostPins.SEED);
-            }
-            if (info.hasSeedTask()) {
-                seedTask = openProgram(dir, HostPins.SEED_TASK);
-            }
-            return new HostPublisher(dir, info, usable, tasks, seed, seedTask);
+            BpfProgram seed = info.hasSeed() ? descriptors.add(openProgram(dir, HostPins.SEED)) : null;
+            BpfProgram seedTask = info.hasSeedTask() ? descriptors.add(openProgram(dir, HostPins.SEED_TASK)) : null;
+            return new HostPublisher(dir, info, usable, descriptors, tasks, seed, seedTask);
         } catch (RuntimeException | Error e) {
-            tasks.close();
-            for (BpfProgram p : new BpfProgram[] {seed, seedTask}) {
-                if (p != null) {
-                    p.close();
-                }
-            }
+            descriptors.close();
             if (e instanceof IllegalArgumentException iae) { // the registrar refused the map's value size
                 throw new HostUnavailableException(iae.getMessage());
             }
@@ -378,12 +366,6 @@ public final class HostPublisher implements Publisher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        tasks.close();
-        if (seed != null) {
-            seed.close();
-        }
-        if (seedTask != null) {
-            seedTask.close();
-        }
+        descriptors.close();
     }
 }

@@ -20,7 +20,9 @@ import dev.taskshared.bpf.asm.JmpOp;
 import dev.taskshared.bpf.asm.MapRef;
 import dev.taskshared.bpf.asm.Reg;
 import dev.taskshared.bpf.btf.Btf;
+import dev.taskshared.bpf.btf.BtfKind;
 import dev.taskshared.region.SlotLayout;
+import java.util.Optional;
 
 /**
  * The scheduler programs of the BPF publisher, written with our instruction builder: one body per
@@ -115,11 +117,11 @@ final class SchedPrograms {
      */
     record Kfuncs(int taskFromVpid, int taskRelease) {
         /** Both functions, or empty when this kernel lacks one. */
-        static java.util.Optional<Kfuncs> fromBtf(Btf btf) {
-            var from = btf.typeId("bpf_task_from_vpid", dev.taskshared.bpf.btf.BtfKind.FUNC);
-            var release = btf.typeId("bpf_task_release", dev.taskshared.bpf.btf.BtfKind.FUNC);
-            return from.isPresent() && release.isPresent() ? java.util.Optional.of(new Kfuncs(from.get(), release.get()))
-                    : java.util.Optional.empty();
+        static Optional<Kfuncs> fromBtf(Btf btf) {
+            var from = btf.typeId("bpf_task_from_vpid", BtfKind.FUNC);
+            var release = btf.typeId("bpf_task_release", BtfKind.FUNC);
+            return from.isPresent() && release.isPresent() ? Optional.of(new Kfuncs(from.get(), release.get()))
+                    : Optional.empty();
         }
     }
 

@@ -12,6 +12,7 @@ import dev.taskshared.sys.Libc;
 import dev.taskshared.taskstats.TaskStats;
 import dev.taskshared.taskstats.TaskstatsClient;
 import dev.taskshared.testing.Kernel;
+import dev.taskshared.testing.KernelTimes;
 import dev.taskshared.testing.Privileged;
 import dev.taskshared.testing.SleepingProcess;
 import dev.taskshared.testing.Work;
@@ -171,8 +172,7 @@ class KernelCountersTest {
             assertThat(h.supports(Feature.UTIME)).isTrue();
             try (TaskstatsClient t = TaskstatsClient.open()) {
                 TaskStats k = t.queryPid(h.tid());
-                assertThat(h.utimeNanos() / 1000).as("utime vs taskstats ac_utime").isEqualTo(k.value(TaskStats.Field.AC_UTIME));
-                assertThat(h.stimeNanos() / 1000).as("stime vs taskstats ac_stime").isEqualTo(k.value(TaskStats.Field.AC_STIME));
+                KernelTimes.assertAsTaskstatsSays(h, k);
             }
             assertThat(h.utimeNanos() + h.stimeNanos()).isGreaterThan(0);
         }
@@ -202,8 +202,7 @@ class KernelCountersTest {
     /** utime and stime of a sleeping thread equal taskstats' (us), and no switch is counted since registration. */
     static void assertSeededAsTaskstatsSays(ThreadStats h, TaskStats k) {
         assertThat(h.utimeNanos()).as("the shell's loop ran in user mode").isPositive();
-        assertThat(h.utimeNanos() / 1000).as("utime vs taskstats ac_utime").isEqualTo(k.value(TaskStats.Field.AC_UTIME));
-        assertThat(h.stimeNanos() / 1000).as("stime vs taskstats ac_stime").isEqualTo(k.value(TaskStats.Field.AC_STIME));
+        KernelTimes.assertAsTaskstatsSays(h, k);
         assertThat(h.snapshot(new StatsSnapshot()).nvcsw()).as("switches since registration").isZero();
     }
 
