@@ -169,6 +169,7 @@ class VirtualThreadAccuracyIT {
         long outsideStretchesNanos = carriersCpu - sumSpun;
 
         long sumVirtualCpu = 0;
+        long unmeasuredStretchesNanos = 0; // what the threads spun in mounts the agent left out
         long unmeasured = 0;
         long mounts = 0;
         StringBuilder report = new StringBuilder("carriers' CPU outside all stretches=" + outsideStretchesNanos + "\n");
@@ -179,6 +180,7 @@ class VirtualThreadAccuracyIT {
                     i, t.spunNanos(), t.comparedNanos(), t.agentInStretchNanos(), t.aboveKernel(), t.belowKernel(), t.maxBelowNanos(), s.cpuNanos(), s.offCpuNanos(), s.runDelayNanos(), s.mountedNanos(), s.unmountedNanos(),
                     s.spanEndNanos() - s.firstMountNanos(), t.wallNanos(), t.pollNanos(), s.mounts(), s.unmeasuredMounts(), stealBound, t.aboveDetail()));
             sumVirtualCpu += s.cpuNanos();
+            unmeasuredStretchesNanos += t.spunNanos() - t.comparedNanos();
 
             unmeasured += s.unmeasuredMounts();
             mounts += s.mounts();
@@ -218,14 +220,15 @@ class VirtualThreadAccuracyIT {
         // Cross-check with the carriers' CLOCK_THREAD_CPUTIME_ID: the virtual threads' CPU is the
         // carriers' CPU while mounted; the carriers also ran the scheduler between mounts (unmount
         // to mount: ~1 µs each idle, up to ~100 µs on this shared machine), so the sum is below
-        // the carriers' total by that: at most 10 % + 5 ms here.
+        // the carriers' total by that (at most 10 % + 5 ms here), and by what the threads spun in
+        // the mounts the agent left out.
         // The publisher misses a carrier's switch now and then (an open item of the task-storage
         // path); the agent leaves such mounts out and counts them rather than report them wrong.
         assertThat(unmeasured).as(report.toString()).isLessThanOrEqualTo(mounts / 10);
-        report.append("sum virtual cpu=" + sumVirtualCpu + " carriers cpu=" + carriersCpu + " carriers=" + carriersAfter.keySet()
+        report.append("sum virtual cpu=" + sumVirtualCpu + " spun in unmeasured mounts=" + unmeasuredStretchesNanos + " carriers cpu=" + carriersCpu + " carriers=" + carriersAfter.keySet()
                 + " unmeasured mounts in this JVM by reason=" + MountAccounting.unmeasuredByReason() + "\n");
         System.out.print(report);
         assertThat(sumVirtualCpu).as(report.toString()).isLessThanOrEqualTo(carriersCpu);
-        assertThat(sumVirtualCpu).as(report.toString()).isGreaterThanOrEqualTo(carriersCpu - carriersCpu / 10 - 5_000_000);
+        assertThat(sumVirtualCpu).as(report.toString()).isGreaterThanOrEqualTo(carriersCpu - unmeasuredStretchesNanos - carriersCpu / 10 - 5_000_000);
     }
 }
