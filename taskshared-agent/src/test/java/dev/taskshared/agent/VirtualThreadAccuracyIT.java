@@ -217,17 +217,17 @@ class VirtualThreadAccuracyIT {
             assertThat(s.offCpuNanos()).as(report.toString()).isGreaterThanOrEqualTo(CYCLES * POLL_MILLIS * 1_000_000L);
             assertThat(s.offCpuNanos() - s.runDelayNanos()).as(report.toString()).isLessThanOrEqualTo(t.pollNanos() + stealBound + 1_000_000);
         }
-        // Cross-check with the carriers' CLOCK_THREAD_CPUTIME_ID: the virtual threads' CPU is the
-        // carriers' CPU while mounted; the carriers also ran the scheduler between mounts (unmount
-        // to mount: ~1 µs each idle, up to ~100 µs on this shared machine), so the sum is below
-        // the carriers' total by that (at most 10 % + 5 ms here), and by what the threads spun in
-        // the mounts the agent left out.
         // The publisher misses a carrier's switch now and then (an open item of the task-storage
         // path); the agent leaves such mounts out and counts them rather than report them wrong.
         assertThat(unmeasured).as(report.toString()).isLessThanOrEqualTo(mounts / 10);
         report.append("sum virtual cpu=" + sumVirtualCpu + " spun in unmeasured mounts=" + unmeasuredStretchesNanos + " carriers cpu=" + carriersCpu + " carriers=" + carriersAfter.keySet()
                 + " unmeasured mounts in this JVM by reason=" + MountAccounting.unmeasuredByReason() + "\n");
         System.out.print(report);
+        // Cross-check with the carriers' CLOCK_THREAD_CPUTIME_ID: the virtual threads' CPU is the
+        // carriers' CPU while mounted; the carriers also ran the scheduler between mounts (unmount
+        // to mount: ~1 µs each idle, up to ~100 µs on this shared machine), so the sum is below
+        // the carriers' total by that (at most 10 % + 5 ms here), and by what the threads spun in
+        // the mounts the agent left out.
         assertThat(sumVirtualCpu).as(report.toString()).isLessThanOrEqualTo(carriersCpu);
         assertThat(sumVirtualCpu).as(report.toString()).isGreaterThanOrEqualTo(carriersCpu - unmeasuredStretchesNanos - carriersCpu / 10 - 5_000_000);
     }
