@@ -121,17 +121,7 @@ public final class HostPrograms implements AutoCloseable {
      * fingerprint run the same code. Reads the kernel's BTF; loads nothing.
      */
     public static String fingerprint() {
-        MapRef placeholder = new MapRef() {
-            @Override
-            public int fd() {
-                return 0;
-            }
-
-            @Override
-            public String name() {
-                return "";
-            }
-        };
+        MapRef placeholder = MapRef.of(0, "");
         Btf btf = Btf.vmlinux();
         Bodies b = bodies(placeholder, SchedPrograms.Kernel.fromBtf(btf, true), btf);
         try {

@@ -25,17 +25,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class AsmTest {
-    private static final MapRef MAP5 = new MapRef() {
-        @Override
-        public int fd() {
-            return 5;
-        }
-
-        @Override
-        public String name() {
-            return "";
-        }
-    };
+    private static final MapRef MAP5 = MapRef.of(5, "");
 
     private static Arguments golden(Consumer<Asm> build, String hex, String text) {
         return Arguments.of(build, hex, text);

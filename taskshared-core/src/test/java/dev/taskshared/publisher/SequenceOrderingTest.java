@@ -22,17 +22,7 @@ import org.junit.jupiter.api.Test;
  * (arm64 emits a plain atomic add as STADD, which would let the slot's stores pass it).
  */
 class SequenceOrderingTest {
-    private static final MapRef MAP = new MapRef() {
-        @Override
-        public int fd() {
-            return 1;
-        }
-
-        @Override
-        public String name() {
-            return "test";
-        }
-    };
+    private static final MapRef MAP = MapRef.of(1, "test");
 
     @Test
     void everySequenceBumpIsAFullyOrderedFetchAndAdd() {

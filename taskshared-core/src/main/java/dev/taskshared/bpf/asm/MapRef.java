@@ -7,4 +7,11 @@ public interface MapRef {
 
     /** A name for the disassembler; may be empty. */
     String name();
+
+    /** Descriptor {@code fd} under {@code name}, for programs built but not loaded (digests, tests). */
+    static MapRef of(int fd, String name) {
+        record Fixed(int fd, String name) implements MapRef {
+        }
+        return new Fixed(fd, name);
+    }
 }
